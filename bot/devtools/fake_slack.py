@@ -1,0 +1,888 @@
+"""A real aiohttp HTTP server that answers Slack's Web API, for tests and offline demos.
+
+Point ``AsyncWebClient(token="xoxb-...", base_url=fake.url)`` at it. Every call is recorded
+in ``fake.calls``; faults (429/5xx, ok:false errors, slow answers) can be injected per method.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import hashlib
+import itertools
+import json
+import math
+import mimetypes
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable, NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from aiohttp import web
+
+from bot.devtools.blockkit import validate_blocks, validate_view
+
+JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
+MAX_MESSAGE_TEXT = 40_000
+MAX_MPIM_USERS = 8
+HISTORY_MAX_LIMIT = 999
+DEFAULT_TZ = "America/Los_Angeles"
+TZ_LABELS = {
+    "America/Los_Angeles": "Pacific Standard Time",
+    "America/Denver": "Mountain Standard Time",
+    "America/Chicago": "Central Standard Time",
+    "America/New_York": "Eastern Standard Time",
+    "Europe/London": "Greenwich Mean Time",
+    "Europe/Berlin": "Central European Time",
+    "Europe/Paris": "Central European Time",
+    "Asia/Kolkata": "India Standard Time",
+    "Asia/Tokyo": "Japan Standard Time",
+    "Australia/Sydney": "Australian Eastern Standard Time",
+    "UTC": "Universal Coordinated Time",
+}
+SERVER_ERRORS = {500: "fatal_error", 502: "bad_gateway", 503: "service_unavailable", 504: "request_timeout"}
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """Token bucket: `burst` requests at once, refilled at `per_second`; keyed by a param or global."""
+
+    per_second: float
+    burst: int
+    key_param: str | None = None
+
+
+# Slack: chat.postMessage ~1 msg/sec/channel with short bursts; conversations.open is Tier 3 (~50/min).
+RATE_LIMITS: dict[str, RateLimit] = {
+    "chat.postMessage": RateLimit(per_second=1.0, burst=3, key_param="channel"),
+    "conversations.open": RateLimit(per_second=50 / 60, burst=50),
+}
+
+
+@dataclass
+class Call:
+    """One recorded request to the fake (Web API method, "upload" or "response_url")."""
+
+    method: str
+    params: dict
+    ok: bool
+    response: dict
+    status: int
+    key: str | None = None  # response_url key, for "response_url" calls
+
+
+class UploadedFile(NamedTuple):
+    file_id: str
+    filename: str
+    title: str
+    content: bytes
+    channel_id: str | None
+
+
+@dataclass
+class FakeUser:
+    id: str
+    name: str
+    real_name: str
+    display_name: str
+    tz: str
+    tz_label: str
+    tz_offset: int
+    is_admin: bool = False
+    is_owner: bool = False
+    deleted: bool = False
+    is_bot: bool = False
+    team_id: str = "T0001"
+    email: str | None = None
+
+    def to_api(self) -> dict:
+        profile = {
+            "real_name": self.real_name,
+            "real_name_normalized": self.real_name,
+            "display_name": self.display_name,
+            "display_name_normalized": self.display_name,
+            "team": self.team_id,
+        }
+        if self.email:
+            profile["email"] = self.email
+        return {
+            "id": self.id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted,
+            "real_name": self.real_name, "tz": self.tz, "tz_label": self.tz_label, "tz_offset": self.tz_offset,
+            "profile": profile, "is_admin": self.is_admin, "is_owner": self.is_owner,
+            "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False,
+            "is_bot": self.is_bot, "is_app_user": False, "updated": 1700000000,
+        }
+
+
+@dataclass
+class FakeChannel:
+    id: str
+    name: str = ""
+    is_private: bool = False
+    is_im: bool = False
+    is_mpim: bool = False
+    bot_is_member: bool = False
+    members: tuple[str, ...] = ()
+
+    def to_api(self) -> dict:
+        if self.is_im:
+            return {"id": self.id, "is_im": True, "user": self.members[0], "is_open": True, "created": 1700000000}
+        return {
+            "id": self.id, "name": self.name, "is_channel": not (self.is_private or self.is_mpim),
+            "is_group": self.is_private and not self.is_mpim, "is_im": False, "is_mpim": self.is_mpim,
+            "is_private": self.is_private or self.is_mpim, "is_archived": False, "is_general": False,
+            "is_member": self.bot_is_member, "created": 1700000000, "name_normalized": self.name,
+        }
+
+
+@dataclass
+class _Fault:
+    status: int
+    error: str
+    retry_after: int | None = None
+
+
+class _ApiError(Exception):
+    """Raised by method handlers to answer {"ok": false, "error": ...}."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+    def take(self, limit: RateLimit, now: float) -> float:
+        """Consume a token; returns 0 if allowed, else seconds until one is available."""
+        self.tokens = min(limit.burst, self.tokens + (now - self.updated) * limit.per_second)
+        self.updated = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / limit.per_second
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: dict
+    headers: dict = field(default_factory=dict)
+
+
+class FakeSlack:
+    """In-process Slack Web API server on 127.0.0.1 with call recording and fault injection."""
+
+    def __init__(self, *, rate_limits: bool = False, port: int = 0, team_id: str = "T0001",
+                 bot_user_id: str = "UBOT", bot_id: str = "B0BOT", app_id: str = "A0001",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
+        self.rate_limits = rate_limits
+        self.calls: list[Call] = []
+        self.uploaded_files: list[UploadedFile] = []
+        self.ephemeral_messages: list[dict] = []
+        self.ratelimited_count = 0
+        self._port = port
+        self._clock = clock
+        self._runner: web.AppRunner | None = None
+        self._changed = asyncio.Condition()
+        self._ids = itertools.count(1)
+        self._last_ts_us = 0
+        self._users: dict[str, FakeUser] = {}
+        self._channels: dict[str, FakeChannel] = {}
+        self._history: dict[str, list[dict]] = defaultdict(list)
+        self._views: dict[str, dict] = {}
+        self._external_ids: dict[str, str] = {}
+        self._homes: dict[str, dict] = {}
+        self._pending_files: dict[str, dict] = {}
+        self._used_triggers: set[str] = set()
+        self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
+        self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self.add_user(bot_user_id, name="tandem", real_name="Tandem", team_id=team_id)
+        self._users[bot_user_id].is_bot = True
+        self._handlers: dict[str, Callable[[dict], dict]] = {
+            "auth.test": self._auth_test,
+            "users.info": self._users_info,
+            "conversations.open": self._conversations_open,
+            "conversations.join": self._conversations_join,
+            "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "views.open": self._views_open,
+            "views.push": self._views_push,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Bind to 127.0.0.1 (random port unless one was given) and start serving."""
+        app = web.Application(client_max_size=100 * 1024 * 1024)
+        app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_post("/response/{key}", self._handle_response_url)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def root_url(self) -> str:
+        if self._runner is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._port}"
+
+    @property
+    def url(self) -> str:
+        """Web API base URL for AsyncWebClient(base_url=...)."""
+        return f"{self.root_url}/api/"
+
+    def response_url(self, key: str) -> str:
+        """A response_url whose POSTs are recorded as Call(method="response_url", key=key)."""
+        return f"{self.root_url}/response/{key}"
+
+    # ------------------------------------------------------------------ directory & state
+    def add_user(self, user_id: str, *, name: str | None = None, real_name: str | None = None,
+                 tz: str = DEFAULT_TZ, tz_offset: int | None = None, is_admin: bool = False,
+                 is_owner: bool = False, deleted: bool = False, team_id: str = "T0001",
+                 display_name: str | None = None, tz_label: str | None = None,
+                 email: str | None = None) -> FakeUser:
+        """Register a user; tz_offset defaults to the zone's standard offset (LA: -28800)."""
+        name = name or user_id.lower()
+        user = FakeUser(
+            id=user_id, name=name, real_name=real_name or name.title(), display_name=display_name or name,
+            tz=tz, tz_label=tz_label or _tz_label(tz),
+            tz_offset=_standard_offset(tz) if tz_offset is None else tz_offset,
+            is_admin=is_admin, is_owner=is_owner, deleted=deleted, team_id=team_id, email=email,
+        )
+        self._users[user_id] = user
+        return user
+
+    def set_user(self, user_id: str, **changes: Any) -> FakeUser:
+        """Change fields of a registered user (e.g. deleted=True, tz="Europe/Berlin")."""
+        if "tz" in changes:
+            changes.setdefault("tz_offset", _standard_offset(changes["tz"]))
+            changes.setdefault("tz_label", _tz_label(changes["tz"]))
+        user = dataclasses.replace(self._users[user_id], **changes)
+        self._users[user_id] = user
+        return user
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
+                    bot_is_member: bool = False) -> FakeChannel:
+        channel = FakeChannel(id=channel_id, name=name, is_private=is_private, bot_is_member=bot_is_member)
+        self._channels[channel_id] = channel
+        return channel
+
+    def channel(self, channel_id: str) -> FakeChannel | None:
+        return self._channels.get(channel_id)
+
+    def messages(self, channel_id: str) -> list[dict]:
+        """Messages stored in a channel, oldest first."""
+        return [dict(m) for m in self._history.get(channel_id, [])]
+
+    def home_of(self, user_id: str) -> dict | None:
+        """The last home view published for a user."""
+        return self._homes.get(user_id)
+
+    def view(self, view_id: str) -> dict | None:
+        return self._views.get(view_id)
+
+    # ------------------------------------------------------------------ recording
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+
+    async def wait_for(self, method: str, count: int = 1, timeout: float = 5.0,
+                       predicate: Callable[[Call], bool] | None = None) -> list[Call]:
+        """Wait until `count` successful calls to `method` (matching predicate) were recorded."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls_to(method) if c.ok and (predicate is None or predicate(c))]
+
+        try:
+            async with self._changed:
+                await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), timeout)
+        except asyncio.TimeoutError:
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {count} successful {method} call(s), "
+                f"got {len(matching())}.\n{self.summary()}"
+            ) from None
+        return matching()
+
+    def summary(self) -> str:
+        """Human-readable list of recorded calls (for assertion messages)."""
+        if not self.calls:
+            return "No calls recorded."
+        lines = ["Recorded calls:"]
+        for i, c in enumerate(self.calls, 1):
+            outcome = "ok" if c.ok else f"error={c.response.get('error')!r}"
+            params = json.dumps(c.params, default=str)
+            params = params if len(params) <= 160 else params[:157] + "..."
+            lines.append(f"  {i}. {c.method} [{c.status} {outcome}] {params}")
+        return "\n".join(lines)
+
+    async def _record(self, call: Call) -> None:
+        self.calls.append(call)
+        if call.status == 429:
+            self.ratelimited_count += 1
+        async with self._changed:
+            self._changed.notify_all()
+
+    # ------------------------------------------------------------------ fault injection
+    def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, count: int = 1) -> None:
+        """Answer the next `count` calls with HTTP `status` (429 carries Retry-After)."""
+        if status == 429:
+            fault = _Fault(429, "ratelimited", max(1, int(retry_after)))
+        else:
+            fault = _Fault(status, SERVER_ERRORS.get(status, "internal_error"))
+        self._faults[method].extend([fault] * count)
+
+    def error_next(self, method: str, error: str = "user_not_found", count: int = 1) -> None:
+        """Answer the next `count` calls with HTTP 200 {"ok": false, "error": error}."""
+        self._faults[method].extend([_Fault(200, error)] * count)
+
+    def delay(self, method: str, seconds: float, count: int = 1) -> None:
+        """Sleep before answering the next `count` calls (the call is still processed)."""
+        self._delays[method].extend([seconds] * count)
+
+    async def _injected(self, method: str) -> _Answer | None:
+        """Apply a pending delay, then return a pending injected fault, if any."""
+        if self._delays[method]:
+            await asyncio.sleep(self._delays[method].popleft())
+        if not self._faults[method]:
+            return None
+        fault = self._faults[method].popleft()
+        headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
+        return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
+
+    # ------------------------------------------------------------------ HTTP handlers
+    async def _handle_api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        try:
+            params = await _read_params(request)
+        except _ApiError as err:
+            params, answer = {}, _Answer(200, {"ok": False, "error": err.error})
+        else:
+            token = _bearer_token(request) or params.pop("token", None)
+            answer = await self._answer(method, params, token)
+        await self._record(Call(method, params, answer.body.get("ok") is True, answer.body, answer.status))
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    async def _answer(self, method: str, params: dict, token: str | None) -> _Answer:
+        injected = await self._injected(method)
+        if injected is not None:
+            return injected
+        handler = self._handlers.get(method)
+        if handler is None:
+            return _Answer(200, {"ok": False, "error": "unknown_method"})
+        if not token:
+            return _Answer(200, {"ok": False, "error": "not_authed"})
+        if not token.startswith("xox"):
+            return _Answer(200, {"ok": False, "error": "invalid_auth"})
+        wait = self._rate_limit_wait(method, params)
+        if wait:
+            retry_after = str(max(1, math.ceil(wait)))
+            return _Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after})
+        try:
+            return _Answer(200, {"ok": True, **handler(params)})
+        except _ApiError as err:
+            return _Answer(200, {"ok": False, "error": err.error, **err.extra})
+
+    def _rate_limit_wait(self, method: str, params: dict) -> float:
+        limit = RATE_LIMITS.get(method)
+        if not self.rate_limits or limit is None:
+            return 0.0
+        key = (method, str(params.get(limit.key_param, "")) if limit.key_param else "")
+        now = time.monotonic()
+        bucket = self._buckets.setdefault(key, _Bucket(tokens=limit.burst, updated=now))
+        return bucket.take(limit, now)
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload_url target of files.getUploadURLExternal (raw or multipart body)."""
+        file_id = request.match_info["file_id"]
+        injected = await self._injected("upload")
+        pending = self._pending_files.get(file_id)
+        if injected is not None:
+            status, body = injected.status, injected.body
+        elif pending is None:
+            status, body = 404, {"ok": False, "error": "file_not_found"}
+        else:
+            pending["content"] = await _read_upload_body(request)
+            status, body = 200, {"ok": True}
+        size = len(pending["content"] or b"") if pending else 0
+        await self._record(Call("upload", {"file_id": file_id, "size": size}, body["ok"], body, status))
+        text = f"OK - {size}" if body["ok"] else str(body["error"])
+        return web.Response(text=text, status=status, content_type="text/plain")
+
+    async def _handle_response_url(self, request: web.Request) -> web.Response:
+        """A response_url (slash commands / interactions); Bolt's respond() posts JSON here."""
+        key = request.match_info["key"]
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            body = None
+        answer = await self._injected("response_url") or _check_response_payload(body)
+        params = body if isinstance(body, dict) else {"_raw": body}
+        await self._record(Call("response_url", params, answer.body["ok"], answer.body, answer.status, key))
+        return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    # ------------------------------------------------------------------ id helpers
+    def _new_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):08d}"
+
+    def _next_ts(self) -> str:
+        """Unique, strictly increasing message ts like "1700000000.000100"."""
+        self._last_ts_us = max(int(self._clock() * 1_000_000), self._last_ts_us + 1)
+        return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
+
+    def _known_user(self, user_id: Any) -> FakeUser:
+        user = self._users.get(user_id) if isinstance(user_id, str) else None
+        if user is None:
+            raise _ApiError("user_not_found")
+        return user
+
+    def _open_conversation(self, user_ids: list[str]) -> tuple[FakeChannel, bool]:
+        """Stable D.../G... id for a set of users; returns (channel, already_open)."""
+        for user_id in user_ids:
+            if self._known_user(user_id).deleted:
+                raise _ApiError("user_disabled")
+        members = tuple(sorted(set(user_ids)))
+        digest = hashlib.sha1(",".join(members).encode()).hexdigest()[:10].upper()
+        channel_id = ("D" if len(members) == 1 else "G") + digest
+        if channel_id in self._channels:
+            return self._channels[channel_id], True
+        channel = FakeChannel(id=channel_id, name="" if len(members) == 1 else "mpdm-" + "--".join(members),
+                              is_im=len(members) == 1, is_mpim=len(members) > 1, bot_is_member=True,
+                              members=members)
+        self._channels[channel_id] = channel
+        return channel, False
+
+    def _postable_channel(self, channel_param: Any) -> str:
+        """Resolve a chat.* channel argument (id, #name or user id) and check bot membership."""
+        if not isinstance(channel_param, str) or not channel_param.strip():
+            raise _ApiError("channel_not_found")
+        channel_id = channel_param.strip()
+        if channel_id.startswith("#"):
+            found = [c for c in self._channels.values() if c.name == channel_id[1:]]
+            if not found:
+                raise _ApiError("channel_not_found")
+            channel_id = found[0].id
+        if channel_id in self._users:
+            return self._open_conversation([channel_id])[0].id
+        channel = self._channels.get(channel_id)
+        if channel is not None and not channel.bot_is_member:
+            raise _ApiError("channel_not_found" if channel.is_private else "not_in_channel")
+        return channel_id
+
+    def _readable_channel(self, channel_param: Any) -> str:
+        """A channel the bot may read: registered/opened, or one it has posted to."""
+        if not isinstance(channel_param, str) or (
+                channel_param not in self._channels and channel_param not in self._history):
+            raise _ApiError("channel_not_found")
+        channel = self._channels.get(channel_param)
+        if channel is not None and not channel.bot_is_member:
+            raise _ApiError("channel_not_found" if channel.is_private else "not_in_channel")
+        return channel_param
+
+    def _find_message(self, channel_id: str, ts: Any) -> dict:
+        for message in self._history.get(channel_id, []):
+            if message["ts"] == ts:
+                return message
+        raise _ApiError("message_not_found")
+
+    # ------------------------------------------------------------------ Web API methods
+    def _auth_test(self, params: dict) -> dict:
+        return {
+            "url": "https://tandem-fake.slack.com/", "team": "Tandem Fake", "user": "tandem",
+            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
+            "app_id": self.app_id, "is_enterprise_install": False,
+        }
+
+    def _users_info(self, params: dict) -> dict:
+        return {"user": self._known_user(params.get("user")).to_api()}
+
+    def _conversations_open(self, params: dict) -> dict:
+        if params.get("channel"):
+            return {"channel": self._channel_info(params["channel"]), "no_op": True, "already_open": True}
+        raw = params.get("users") or ""
+        user_ids = [u.strip() for u in (raw if isinstance(raw, list) else str(raw).split(",")) if u.strip()]
+        if not user_ids:
+            raise _ApiError("users_list_not_supplied")
+        if len(set(user_ids)) > MAX_MPIM_USERS:
+            raise _ApiError("too_many_users")
+        channel, already_open = self._open_conversation(user_ids)
+        body: dict[str, Any] = {"channel": {"id": channel.id}}
+        if _flag(params.get("return_im")):
+            body["channel"] = channel.to_api()
+        if already_open:
+            body.update(no_op=True, already_open=True)
+        return body
+
+    def _channel_info(self, channel_id: Any) -> dict:
+        channel = self._channels.get(channel_id) if isinstance(channel_id, str) else None
+        if channel is None or (channel.is_private and not channel.bot_is_member):
+            raise _ApiError("channel_not_found")
+        return channel.to_api()
+
+    def _conversations_info(self, params: dict) -> dict:
+        return {"channel": self._channel_info(params.get("channel"))}
+
+    def _conversations_join(self, params: dict) -> dict:
+        channel = self._channels.get(params.get("channel", ""))
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        if channel.is_private or channel.is_im or channel.is_mpim:
+            raise _ApiError("method_not_supported_for_channel_type")
+        body: dict[str, Any] = {}
+        if channel.bot_is_member:
+            body["warning"] = "already_in_channel"
+            body["response_metadata"] = {"warnings": ["already_in_channel"]}
+        channel.bot_is_member = True
+        return {"channel": channel.to_api(), **body}
+
+    def _conversations_history(self, params: dict) -> dict:
+        channel_id = self._readable_channel(params.get("channel"))
+        inclusive = _flag(params.get("inclusive"))
+        oldest, latest = params.get("oldest"), params.get("latest")
+        newest_first = [m for m in reversed(self._history.get(channel_id, []))
+                        if _ts_in_range(m["ts"], oldest, latest, inclusive)]
+        limit = max(1, min(HISTORY_MAX_LIMIT, int(params.get("limit") or 100)))
+        start = _decode_cursor(params.get("cursor"))
+        page = newest_first[start:start + limit]
+        has_more = start + limit < len(newest_first)
+        with_metadata = _flag(params.get("include_all_metadata"))
+        messages = [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in page]
+        return {
+            "messages": [dict(m) for m in messages], "has_more": has_more, "pin_count": 0,
+            "response_metadata": {"next_cursor": _encode_cursor(start + limit) if has_more else ""},
+        }
+
+    def _message_content(self, params: dict, *, require: bool = True) -> dict:
+        """Validated text/blocks/attachments/metadata of a chat.* call."""
+        text, blocks, attachments = params.get("text"), params.get("blocks"), params.get("attachments")
+        if require and not text and not blocks and not attachments:
+            raise _ApiError("no_text")
+        if isinstance(text, str) and len(text) > MAX_MESSAGE_TEXT:
+            raise _ApiError("msg_too_long")
+        content: dict[str, Any] = {}
+        if text is not None:
+            content["text"] = text
+        if blocks is not None:
+            content["blocks"] = _checked_blocks(blocks)
+        if attachments is not None:
+            content["attachments"] = attachments
+        if params.get("metadata") is not None:
+            content["metadata"] = _checked_metadata(params["metadata"])
+        return content
+
+    def _bot_message(self, ts: str, content: dict, thread_ts: Any = None) -> dict:
+        message = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id, "app_id": self.app_id,
+                   "text": "", "ts": ts, "team": self.team_id, **content}
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        return message
+
+    def _chat_post_message(self, params: dict) -> dict:
+        channel_id = self._postable_channel(params.get("channel"))
+        content = self._message_content(params)
+        message = self._bot_message(self._next_ts(), content, params.get("thread_ts"))
+        self._history[channel_id].append(message)
+        return {"channel": channel_id, "ts": message["ts"], "message": dict(message)}
+
+    def _chat_post_ephemeral(self, params: dict) -> dict:
+        channel_id = self._postable_channel(params.get("channel"))
+        user = self._known_user(params.get("user"))
+        content = self._message_content(params)
+        message = self._bot_message(self._next_ts(), content, params.get("thread_ts"))
+        self.ephemeral_messages.append({**message, "channel": channel_id, "ephemeral_user": user.id})
+        return {"message_ts": message["ts"]}
+
+    def _chat_update(self, params: dict) -> dict:
+        channel_id = self._readable_channel(params.get("channel"))
+        message = self._find_message(channel_id, params.get("ts"))
+        content = self._message_content(params)
+        message.update(content)
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {"channel": channel_id, "ts": message["ts"], "text": message.get("text", ""),
+                "message": dict(message)}
+
+    def _chat_delete(self, params: dict) -> dict:
+        channel_id = self._readable_channel(params.get("channel"))
+        message = self._find_message(channel_id, params.get("ts"))
+        self._history[channel_id].remove(message)
+        return {"channel": channel_id, "ts": message["ts"]}
+
+    # ------------------------------------------------------------------ views
+    def _checked_view(self, params: dict, *, expected_type: str | None) -> dict:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            raise _invalid_arguments(["must be a JSON object [json-pointer:/view]"])
+        if expected_type and view.get("type") != expected_type:
+            raise _invalid_arguments([f"view type must be {expected_type!r} [json-pointer:/view/type]"])
+        errors = validate_view(view)
+        if errors:
+            raise _invalid_arguments(errors)
+        return view
+
+    def _use_trigger(self, params: dict) -> None:
+        trigger_id = params.get("trigger_id")
+        if not trigger_id:
+            raise _invalid_arguments(["missing required field: trigger_id"])
+        if trigger_id in self._used_triggers:
+            raise _ApiError("exchanged_trigger_id")
+        self._used_triggers.add(trigger_id)
+
+    def _store_view(self, view: dict, *, view_id: str | None = None, previous_view_id: str | None = None,
+                    root_view_id: str | None = None) -> dict:
+        """Render a view the way Slack echoes it back and keep it by id / external_id."""
+        view_id = view_id or self._new_id("V")
+        external_id = view.get("external_id") or ""
+        owner = self._external_ids.get(external_id)
+        if external_id and owner not in (None, view_id):
+            raise _ApiError("duplicate_external_id")
+        stored = {
+            "id": view_id, "team_id": self.team_id, "type": view["type"], "blocks": view.get("blocks", []),
+            "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
+            "state": {"values": {}}, "hash": f"{int(self._clock())}.{secrets.token_hex(4)}",
+            "title": view.get("title"), "close": view.get("close"), "submit": view.get("submit"),
+            "clear_on_close": bool(view.get("clear_on_close")), "notify_on_close": bool(view.get("notify_on_close")),
+            "previous_view_id": previous_view_id, "root_view_id": root_view_id or view_id,
+            "app_id": self.app_id, "external_id": external_id, "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self._views[view_id] = stored
+        if external_id:
+            self._external_ids[external_id] = view_id
+        return stored
+
+    def _views_open(self, params: dict) -> dict:
+        view = self._checked_view(params, expected_type="modal")
+        self._use_trigger(params)
+        return {"view": self._store_view(view)}
+
+    def _views_push(self, params: dict) -> dict:
+        view = self._checked_view(params, expected_type="modal")
+        self._use_trigger(params)
+        return {"view": self._store_view(view)}
+
+    def _views_update(self, params: dict) -> dict:
+        view_id = params.get("view_id") or self._external_ids.get(params.get("external_id") or "")
+        if not params.get("view_id") and not params.get("external_id"):
+            raise _invalid_arguments(["view_id or external_id is required"])
+        current = self._views.get(view_id or "")
+        if current is None:
+            raise _ApiError("not_found")
+        if params.get("hash") and params["hash"] != current["hash"]:
+            raise _ApiError("hash_conflict")
+        view = self._checked_view(params, expected_type=None)
+        return {"view": self._store_view(view, view_id=current["id"], previous_view_id=current["previous_view_id"],
+                                         root_view_id=current["root_view_id"])}
+
+    def _views_publish(self, params: dict) -> dict:
+        user_id = params.get("user_id")
+        if not user_id:
+            raise _invalid_arguments(["missing required field: user_id"])
+        self._known_user(user_id)
+        current = self._homes.get(user_id)
+        if params.get("hash") and current and params["hash"] != current["hash"]:
+            raise _ApiError("hash_conflict")
+        view = self._checked_view(params, expected_type="home")
+        stored = self._store_view(view, view_id=current["id"] if current else None)
+        self._homes[user_id] = stored
+        return {"view": stored}
+
+    # ------------------------------------------------------------------ files
+    def _files_get_upload_url(self, params: dict) -> dict:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename:
+            raise _invalid_arguments(["missing required field: filename"])
+        try:
+            length = int(length)
+        except (TypeError, ValueError):
+            raise _invalid_arguments(["missing required field: length"]) from None
+        file_id = self._new_id("F")
+        self._pending_files[file_id] = {"filename": filename, "length": length, "content": None,
+                                        "snippet_type": params.get("snippet_type")}
+        return {"upload_url": f"{self.root_url}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, params: dict) -> dict:
+        entries = params.get("files")
+        if not isinstance(entries, list) or not entries:
+            raise _invalid_arguments(["files must be a non-empty JSON array [json-pointer:/files]"])
+        channel_id = params.get("channel_id") or (str(params.get("channels") or "").split(",")[0] or None)
+        if channel_id:
+            channel_id = self._postable_channel(channel_id)
+        files = [self._complete_file(entry, channel_id) for entry in entries]
+        if channel_id:
+            content = {"text": params.get("initial_comment") or "", "files": files, "upload": True}
+            self._history[channel_id].append(self._bot_message(self._next_ts(), content, params.get("thread_ts")))
+        return {"files": files}
+
+    def _complete_file(self, entry: Any, channel_id: str | None) -> dict:
+        file_id = entry.get("id") if isinstance(entry, dict) else None
+        pending = self._pending_files.get(file_id or "")
+        if pending is None:
+            raise _ApiError("file_not_found")
+        if pending["content"] is None:
+            raise _ApiError("file_upload_not_completed")
+        del self._pending_files[file_id]
+        title = entry.get("title") or pending["filename"]
+        content: bytes = pending["content"]
+        self.uploaded_files.append(UploadedFile(file_id, pending["filename"], title, content, channel_id))
+        mimetype = mimetypes.guess_type(pending["filename"])[0] or "application/octet-stream"
+        return {
+            "id": file_id, "created": int(self._clock()), "timestamp": int(self._clock()),
+            "name": pending["filename"], "title": title, "mimetype": mimetype,
+            "filetype": pending["filename"].rsplit(".", 1)[-1] if "." in pending["filename"] else "binary",
+            "user": self.bot_user_id, "size": len(content), "channels": [channel_id] if channel_id else [],
+            "url_private": f"{self.root_url}/files/{file_id}",
+        }
+
+
+# ---------------------------------------------------------------------- module helpers
+def _bearer_token(request: web.Request) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer "):
+        return None
+    return auth[len("Bearer "):].strip() or None
+
+
+async def _read_params(request: web.Request) -> dict:
+    """Merge query string and form/JSON body; decode JSON-string fields like `blocks`."""
+    params: dict[str, Any] = dict(request.query)
+    if request.content_type == "application/json":
+        try:
+            body = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _ApiError("invalid_json") from None
+        if not isinstance(body, dict):
+            raise _ApiError("invalid_json")
+        params.update(body)
+    elif request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        form = await request.post()
+        for key, value in form.items():
+            params[key] = value.file.read() if isinstance(value, web.FileField) else value
+    for key in JSON_FIELDS:
+        if isinstance(params.get(key), str):
+            try:
+                params[key] = json.loads(params[key])
+            except json.JSONDecodeError:
+                pass  # left as a string; the method handler reports the bad format
+    return params
+
+
+async def _read_upload_body(request: web.Request) -> bytes:
+    if request.content_type == "multipart/form-data":
+        form = await request.post()
+        for value in form.values():
+            if isinstance(value, web.FileField):
+                return value.file.read()
+        return b""
+    return await request.read()
+
+
+def _check_response_payload(body: Any) -> _Answer:
+    if not isinstance(body, dict):
+        return _Answer(400, {"ok": False, "error": "invalid_payload"})
+    if not body.get("delete_original") and not body.get("text") and not body.get("blocks"):
+        return _Answer(400, {"ok": False, "error": "no_text"})
+    try:
+        if body.get("blocks") is not None:
+            _checked_blocks(body["blocks"])
+    except _ApiError as err:
+        return _Answer(400, {"ok": False, "error": err.error, **err.extra})
+    return _Answer(200, {"ok": True})
+
+
+def _checked_blocks(blocks: Any) -> list:
+    if not isinstance(blocks, list):
+        raise _ApiError("invalid_blocks_format")
+    errors = validate_blocks(blocks, "message")
+    if errors:
+        raise _ApiError("invalid_blocks", errors=errors,
+                        response_metadata={"messages": [f"[ERROR] {e}" for e in errors]})
+    return blocks
+
+
+def _checked_metadata(metadata: Any) -> dict:
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("event_type"), str):
+        raise _ApiError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_payload", {}), dict):
+        raise _ApiError("invalid_metadata_format")
+    return metadata
+
+
+def _invalid_arguments(messages: list[str]) -> _ApiError:
+    return _ApiError("invalid_arguments", response_metadata={"messages": [f"[ERROR] {m}" for m in messages]})
+
+
+def _flag(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _ts_key(ts: Any) -> tuple[int, int]:
+    seconds, _, fraction = str(ts).partition(".")
+    return int(seconds or 0), int((fraction + "000000")[:6])
+
+
+def _ts_in_range(ts: str, oldest: Any, latest: Any, inclusive: bool) -> bool:
+    key = _ts_key(ts)
+    if oldest is not None and (key < _ts_key(oldest) or (key == _ts_key(oldest) and not inclusive)):
+        return False
+    if latest is not None and (key > _ts_key(latest) or (key == _ts_key(latest) and not inclusive)):
+        return False
+    return True
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_cursor(cursor: Any) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(base64.b64decode(str(cursor)).decode().split(":", 1)[1])
+    except (ValueError, IndexError):
+        raise _ApiError("invalid_cursor") from None
+
+
+def _standard_offset(tz: str) -> int:
+    """The zone's standard (non-DST) UTC offset in seconds; 0 for unknown zones."""
+    try:
+        now = datetime.now(ZoneInfo(tz))
+    except (ZoneInfoNotFoundError, ValueError):
+        return 0
+    standard = (now.utcoffset() or timedelta(0)) - (now.dst() or timedelta(0))
+    return int(standard.total_seconds())
+
+
+def _tz_label(tz: str) -> str:
+    return TZ_LABELS.get(tz, tz)
