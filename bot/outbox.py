@@ -88,12 +88,15 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
-async def drain(deps: Deps, now: dt.datetime, *, pacer: SlackPacer | None = None, max_rounds: int = 1000) -> DrainReport:
-    """Send every due outbox message. Safe to run in several processes at once."""
+async def drain(
+    deps: Deps, now: dt.datetime, *, pacer: SlackPacer | None = None, keys: list[str] | None = None,
+    max_rounds: int = 1000,
+) -> DrainReport:
+    """Send every due outbox message (or only those with `keys`). Safe in several processes at once."""
     report = DrainReport()
     pacer = pacer or SlackPacer()
     for _ in range(max_rounds):
-        batch = await _claim(deps, now)
+        batch = await _claim(deps, now, keys)
         if not batch:
             break
         queue: asyncio.Queue[OutboxMessage] = asyncio.Queue()
@@ -110,13 +113,21 @@ async def _worker(deps: Deps, now: dt.datetime, queue: asyncio.Queue[OutboxMessa
         await _deliver(deps, now, row, pacer, report)
 
 
-async def _claim(deps: Deps, now: dt.datetime) -> list[OutboxMessage]:
+async def send_now(deps: Deps, keys: list[str]) -> DrainReport:
+    """Deliver these just-committed messages at once (handlers call this after the ack);
+    whatever fails stays queued for the scheduler."""
+    return await drain(deps, deps.clock(), keys=keys)
+
+
+async def _claim(deps: Deps, now: dt.datetime, keys: list[str] | None = None) -> list[OutboxMessage]:
     """Lease a batch of due rows to this process."""
     async with deps.sessionmaker.begin() as session:
         due = or_(
             (OutboxMessage.state == "pending") & (OutboxMessage.not_before <= now),
             (OutboxMessage.state == "sending") & (OutboxMessage.lease_until < now),
         )
+        if keys is not None:
+            due = due & OutboxMessage.idempotency_key.in_(keys)
         rows = list(
             await session.scalars(
                 select(OutboxMessage)

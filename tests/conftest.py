@@ -146,7 +146,9 @@ async def app(deps: Deps, fake_slack: FakeSlack, clock: Clock) -> AsyncIterator[
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"
-    requests = SlackRequests(f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID)
+    requests = SlackRequests(
+        f"{url}/slack/events", SIGNING_SECRET, team_id=TEAM_ID, response_url_for=fake_slack.response_url
+    )
     try:
         yield RunningApp(url=url, deps=deps, slack=fake_slack, requests=requests, clock=clock)
     finally:

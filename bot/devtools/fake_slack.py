@@ -294,6 +294,7 @@ class FakeSlack:
 
     def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
                     bot_is_member: bool = False) -> FakeChannel:
+        """Register a channel; posting to it needs bot membership (see conversations.join)."""
         channel = FakeChannel(id=channel_id, name=name, is_private=is_private, bot_is_member=bot_is_member)
         self._channels[channel_id] = channel
         return channel
@@ -314,6 +315,7 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ recording
     def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls to one method (successful or not), oldest first."""
         return [c for c in self.calls if c.method == method]
 
     def reset_calls(self) -> None:
@@ -427,19 +429,18 @@ class FakeSlack:
     async def _handle_upload(self, request: web.Request) -> web.Response:
         """The upload_url target of files.getUploadURLExternal (raw or multipart body)."""
         file_id = request.match_info["file_id"]
-        injected = await self._injected("upload")
         pending = self._pending_files.get(file_id)
-        if injected is not None:
-            status, body = injected.status, injected.body
-        elif pending is None:
-            status, body = 404, {"ok": False, "error": "file_not_found"}
-        else:
+        answer = await self._injected("upload")
+        if answer is None and pending is None:
+            answer = _Answer(404, {"ok": False, "error": "file_not_found"})
+        if answer is None:
             pending["content"] = await _read_upload_body(request)
-            status, body = 200, {"ok": True}
+            answer = _Answer(200, {"ok": True})
         size = len(pending["content"] or b"") if pending else 0
-        await self._record(Call("upload", {"file_id": file_id, "size": size}, body["ok"], body, status))
-        text = f"OK - {size}" if body["ok"] else str(body["error"])
-        return web.Response(text=text, status=status, content_type="text/plain")
+        await self._record(Call("upload", {"file_id": file_id, "size": size}, answer.body["ok"], answer.body,
+                                answer.status))
+        text = f"OK - {size}" if answer.body["ok"] else str(answer.body["error"])
+        return web.Response(text=text, status=answer.status, content_type="text/plain", headers=answer.headers)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """A response_url (slash commands / interactions); Bolt's respond() posts JSON here."""
@@ -555,7 +556,7 @@ class FakeSlack:
         return {"channel": self._channel_info(params.get("channel"))}
 
     def _conversations_join(self, params: dict) -> dict:
-        channel = self._channels.get(params.get("channel", ""))
+        channel = self._channels.get(str(params.get("channel", "")))
         if channel is None:
             raise _ApiError("channel_not_found")
         if channel.is_private or channel.is_im or channel.is_mpim:
@@ -573,7 +574,10 @@ class FakeSlack:
         oldest, latest = params.get("oldest"), params.get("latest")
         newest_first = [m for m in reversed(self._history.get(channel_id, []))
                         if _ts_in_range(m["ts"], oldest, latest, inclusive)]
-        limit = max(1, min(HISTORY_MAX_LIMIT, int(params.get("limit") or 100)))
+        try:
+            limit = max(1, min(HISTORY_MAX_LIMIT, int(params.get("limit") or 100)))
+        except (TypeError, ValueError):
+            raise _ApiError("invalid_limit") from None
         start = _decode_cursor(params.get("cursor"))
         page = newest_first[start:start + limit]
         has_more = start + limit < len(newest_first)

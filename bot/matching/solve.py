@@ -30,7 +30,7 @@ import rustworkx as rx
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .graph import RECENT_PENALTY, CandidateGraph, build_candidate_graph
+from .graph import RECENT_PENALTY, CandidateGraph, build_candidate_graph, sorted_unique
 from .score import MatchProfile, ProfileArrays, Weights, is_allowed
 
 EXACT_MAX_NODES = 1_500  # measured crossover on the 2-core box, see bench/matching.py
@@ -100,9 +100,9 @@ def _lp(graph: CandidateGraph) -> Solution:
     mate = np.full(n, -1, np.int64)
     two = (perm[perm] == np.arange(n)) & (perm != np.arange(n))
     mate[two] = perm[two]
-    odd_nodes, odd_count = _round_long_cycles(graph, perm, ~two & (perm != np.arange(n)), mate)
+    left_out, odd_count = _round_long_cycles(graph, perm, ~two & (perm != np.arange(n)), mate)
     loose = np.flatnonzero(perm == np.arange(n))
-    core = np.union1d(odd_nodes, loose)
+    core = sorted_unique(np.concatenate([left_out, loose]))
     if core.size:
         _repair(graph, mate, core)
     pairs = np.flatnonzero(mate > np.arange(n))
@@ -129,41 +129,60 @@ def _fractional_matching(graph: CandidateGraph) -> tuple[np.ndarray, float]:
 
 
 def _round_long_cycles(graph: CandidateGraph, perm: np.ndarray, in_long: np.ndarray, mate: np.ndarray):
-    """Even cycles: keep the heavier alternating half.  Odd cycles: return
-    their nodes for exact repair."""
+    """Round fractional cycles of the LP solution.  Even cycle: the heavier
+    alternating half (>= LP value).  Odd cycle: leave out the person whose
+    absence costs least and return them for the exact repair."""
+    weight = _edge_lookup(graph) if in_long.any() else {}
     seen = np.zeros(graph.n, bool)
-    odd: list[int] = []
+    left_out: list[int] = []
     odd_count = 0
-    weight = None
     for start in np.flatnonzero(in_long).tolist():
         if seen[start]:
             continue
-        cycle = [start]
-        seen[start] = True
-        nxt = int(perm[start])
-        while nxt != start:
-            cycle.append(nxt)
-            seen[nxt] = True
-            nxt = int(perm[nxt])
-        if len(cycle) % 2:
-            odd.extend(cycle)
-            odd_count += 1
-            continue
-        weight = weight if weight is not None else _edge_lookup(graph)
-        _take_better_half(cycle, weight, graph.n, mate)
-    return np.asarray(sorted(odd), np.int64), odd_count
+        cycle = _cycle(perm, start)
+        seen[cycle] = True
+        odd_count += len(cycle) % 2
+        left = _round_cycle(cycle, weight, graph.n, mate)
+        if left is not None:
+            left_out.append(left)
+    return np.asarray(sorted(left_out), np.int64), odd_count
+
+
+def _cycle(perm: np.ndarray, start: int) -> list[int]:
+    cycle = [start]
+    nxt = int(perm[start])
+    while nxt != start:
+        cycle.append(nxt)
+        nxt = int(perm[nxt])
+    return cycle
 
 
 def _edge_lookup(graph: CandidateGraph) -> dict[int, int]:
     return dict(zip((graph.u * graph.n + graph.v).tolist(), graph.weight.tolist()))
 
 
-def _take_better_half(cycle: list[int], weight: dict[int, int], n: int, mate: np.ndarray) -> None:
-    edges = [(cycle[t], cycle[(t + 1) % len(cycle)]) for t in range(len(cycle))]
-    halves = (edges[0::2], edges[1::2])
-    totals = [sum(weight[min(a, b) * n + max(a, b)] for a, b in half) for half in halves]
-    for a, b in halves[int(totals[1] > totals[0])]:
+def _round_cycle(cycle: list[int], weight: dict[int, int], n: int, mate: np.ndarray) -> int | None:
+    """Match a cycle's people along its edges; returns the one left out (odd)."""
+    size = len(cycle)
+    ws = np.array([weight[_key(cycle[t], cycle[(t + 1) % size], n)] for t in range(size)], np.int64)
+    if size % 2 == 0:
+        first = int(ws[1::2].sum() > ws[0::2].sum())
+        chosen = range(first, size, 2)
+        left = None
+    else:  # leaving out cycle[t] keeps edges t+1, t+3, ..., t+size-2
+        offsets = np.arange(1, size - 1, 2)
+        totals = ws[(np.arange(size)[:, None] + offsets[None, :]) % size].sum(axis=1)
+        t = int(np.argmax(totals))
+        chosen = ((t + o) % size for o in offsets.tolist())
+        left = cycle[t]
+    for e in chosen:
+        a, b = cycle[e], cycle[(e + 1) % size]
         mate[a], mate[b] = b, a
+    return left
+
+
+def _key(a: int, b: int, n: int) -> int:
+    return min(a, b) * n + max(a, b)
 
 
 def _repair(graph: CandidateGraph, mate: np.ndarray, core: np.ndarray) -> None:
@@ -181,9 +200,9 @@ def _repair(graph: CandidateGraph, mate: np.ndarray, core: np.ndarray) -> None:
     src_sorted = src[order]
     rank = np.arange(order.size) - np.searchsorted(src_sorted, src_sorted, side="left")
     near = other[order][rank < REPAIR_NEIGHBOURS]
-    region = np.union1d(core, near)
+    region = sorted_unique(np.concatenate([core, near]))
     mates = mate[region]
-    region = np.union1d(region, mates[mates >= 0])
+    region = sorted_unique(np.concatenate([region, mates[mates >= 0]]))
     in_region = np.zeros(n, bool)
     in_region[region] = True
     sub = in_region[graph.u] & in_region[graph.v]

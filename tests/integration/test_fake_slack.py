@@ -311,9 +311,9 @@ async def test_response_url_records_json_posts(fake: FakeSlack) -> None:
 
 # ---------------------------------------------------------------------- signed requests
 @pytest_asyncio.fixture
-async def echo_url() -> AsyncIterator[tuple[str, list[web.Request]]]:
+async def echo_url() -> AsyncIterator[tuple[str, list[tuple[dict, bytes]]]]:
     """An HTTP server that keeps (headers, body) of each request it receives."""
-    seen: list = []
+    seen: list[tuple[dict, bytes]] = []
 
     async def handle(request: web.Request) -> web.Response:
         seen.append((dict(request.headers), await request.read()))
