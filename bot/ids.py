@@ -30,9 +30,12 @@ STALLED_REPAIR = "tandem_stalled_repair"
 STALLED_STOP = "tandem_stalled_stop"
 OPEN_RETRO = "tandem_open_retro"
 OPEN_SETTINGS = "tandem_open_settings"
+ADMIN_SEND_CHART = "tandem_admin_send_chart"
+ADMIN_SEND_EXPORT = "tandem_admin_send_export"
 
 # Views (callback ids)
 PROFILE_VIEW = "tandem_profile"
+PROFILE_LOADING_VIEW = "tandem_profile_loading"  # shown while the profile is read; no submit
 GOALS_VIEW = "tandem_goals"
 DILEMMA_VIEW = "tandem_dilemma"
 FEEDBACK_VIEW = "tandem_feedback"
@@ -50,3 +53,37 @@ DEPARTMENT = ("department", "department_input")
 CAREER_GOALS = ("career_goals", "career_goals_input")
 SESSION_FORMAT = ("session_format", "session_format_select")
 DONT_PAIR = ("dont_pair", "dont_pair_select")
+
+# Program-settings modal inputs (admin): (block_id, action_id)
+SETTINGS_CHANNEL = ("settings_channel", "settings_channel_select")
+SETTINGS_CADENCE = ("settings_cadence", "settings_cadence_select")
+SETTINGS_WEEKDAY = ("settings_weekday", "settings_weekday_select")
+SETTINGS_HOUR = ("settings_hour", "settings_hour_select")
+SETTINGS_TIMEZONE = ("settings_timezone", "settings_timezone_input")
+SETTINGS_SESSIONS = ("settings_sessions", "settings_sessions_input")
+SETTINGS_FORMAT = ("settings_format", "settings_format_select")
+SETTINGS_ODD = ("settings_odd", "settings_odd_choice")
+SETTINGS_REPEAT = ("settings_repeat", "settings_repeat_input")
+SETTINGS_EMPHASIS = ("settings_emphasis", "settings_emphasis_choice")
+SETTINGS_MIN_GROUP = ("settings_min_group", "settings_min_group_input")
+SETTINGS_LEAD_HOURS = ("settings_lead_hours", "settings_lead_hours_input")
+
+# Sessions, goals and check-ins (issue 5)
+OPEN_FEEDBACK = "tandem_open_feedback"
+GOAL_COUNT = 3  # goals modal: blocks f"goal{n}_{field}" for n in 1..3
+GOAL_FIELDS = ("what", "measure", "by", "why")
+GOAL_INPUT = "goal_input"  # action_id of every goal field
+SHARED_INTENT = ("shared_intent", "shared_intent_input")
+DILEMMA_SITUATION = ("dilemma_situation", "dilemma_situation_input")
+DILEMMA_TRIED = ("dilemma_tried", "dilemma_tried_input")
+DILEMMA_WANT = ("dilemma_want", "dilemma_want_input")
+FEEDBACK_RATING = ("feedback_rating", "feedback_rating_select")
+FEEDBACK_TAKEAWAY = ("feedback_takeaway", "feedback_takeaway_input")
+FEEDBACK_EXPERIMENT = ("feedback_experiment", "feedback_experiment_input")
+FEEDBACK_PRIVATE_NOTE = ("feedback_private_note", "feedback_private_note_input")
+FEEDBACK_GOAL_PREFIX = "feedback_goal_"  # + goal id; action_id FEEDBACK_GOAL_SELECT
+FEEDBACK_GOAL_SELECT = "feedback_goal_select"
+SESSION_TIME = ("session_time", "session_time_picker")
+SESSION_CADENCE = ("session_cadence", "session_cadence_select")
+RETRO_LEARNED = ("retro_learned", "retro_learned_input")
+RETRO_AGAIN = ("retro_again", "retro_again_choice")

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 5
-CLAIM_BATCH = 200
+CLAIM_BATCH = 50  # small enough to send well inside the lease at Slack's pace
 CONCURRENCY = 8
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,3 +64,72 @@ async def active_pairing_of(session: AsyncSession, member_id: int) -> Pairing | 
 
 def partners_of(pairing: Pairing, member_id: int) -> list[Member]:
     return [pm.member for pm in pairing.members if pm.member_id != member_id]
+
+
+@dataclass(frozen=True)
+class PairingEnd:
+    """What `end_pairing` did: outbox keys to send now and whose App Home to refresh."""
+
+    keys: list[str] = field(default_factory=list)
+    notified_user_ids: list[str] = field(default_factory=list)
+    continues: bool = False  # a trio lost a member and goes on as a pair
+
+
+async def end_pairing(
+    session: AsyncSession,
+    pairing: Pairing,
+    *,
+    now: dt.datetime,
+    reason: str,
+    departed_member_id: int | None = None,
+) -> PairingEnd:
+    """End a pairing because a member left (or for `reason`), looking after the others.
+
+    A pair ends: its planned sessions are cancelled and the remaining member is
+    told kindly and waits with priority, so the next round pairs them first. A
+    trio drops the departed member and continues as a pair (the mentee turns of
+    the planned sessions are re-dealt between the two). Messages go through the
+    outbox; the caller commits, then calls `outbox.send_now(deps, result.keys)`.
+    The departed person is never named: they may have asked to be forgotten.
+    """
+    from bot import outbox  # outbox imports models only; local import keeps this module light
+    from bot.blocks.members import pairing_ended_message, trio_continues_message
+
+    program = await session.get(Program, pairing.program_id)
+    assert program is not None
+    remaining = [pm for pm in pairing.members if pm.member_id != departed_member_id]
+    reachable = [pm.member for pm in remaining if pm.member.status in ("active", "paused", "invited")]
+    keys: list[str] = []
+    if departed_member_id is not None and len(remaining) >= 2:
+        departed = next(pm for pm in pairing.members if pm.member_id == departed_member_id)
+        await session.delete(departed)
+        await session.flush()
+        planned = [s for s in pairing.sessions if s.state == "planned" and s.mentee_member_id is not None]
+        order = [pm.member_id for pm in remaining]
+        for i, planned_session in enumerate(sorted(planned, key=lambda s: s.sequence)):
+            planned_session.mentee_member_id = order[i % len(order)]
+        for member in reachable:
+            key = f"trio-continues:{pairing.id}:{departed_member_id}:{member.id}"
+            others = [m.slack_user_id for m in reachable if m.id != member.id]
+            await outbox.enqueue(session, workspace_id=program.workspace_id, key=key, now=now,
+                                 users=[member.slack_user_id], member_id=member.id,
+                                 payload=trio_continues_message(others))
+            keys.append(key)
+        return PairingEnd(keys, [m.slack_user_id for m in reachable], continues=True)
+
+    pairing.state = "ended"
+    pairing.ended_at = now
+    pairing.end_reason = reason[:32]
+    for planned_session in pairing.sessions:
+        if planned_session.state == "planned":
+            planned_session.state = "cancelled"
+    for member in reachable:
+        member.priority = True
+        member.updated_at = now
+        key = f"pairing-ended:{pairing.id}:{member.id}"
+        await outbox.enqueue(session, workspace_id=program.workspace_id, key=key, now=now,
+                             users=[member.slack_user_id], member_id=member.id,
+                             payload=pairing_ended_message(program.next_round_at))
+        keys.append(key)
+    await session.flush()
+    return PairingEnd(keys, [m.slack_user_id for m in reachable])

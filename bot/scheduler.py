@@ -26,10 +26,11 @@ TICK_SECONDS = 60
 
 def due_work() -> list[tuple[str, DueWork]]:
     """The scheduled jobs, in the order one tick runs them (delivery last)."""
-    from bot import members  # noqa: PLC0415 - domain modules import Deps from here
+    from bot import members, rounds  # noqa: PLC0415 - domain modules import Deps from here
 
     return [
         ("resume-paused-members", members.resume_paused),
+        ("start-due-rounds", rounds.start_due_rounds),
     ]
 
 

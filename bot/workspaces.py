@@ -33,3 +33,13 @@ async def program_of(session: AsyncSession, workspace_id: int) -> Program:
     program = await session.scalar(select(Program).where(Program.workspace_id == workspace_id))
     assert program is not None, "ensure_workspace creates the program"
     return program
+
+
+async def program_for_update(session: AsyncSession, team_id: str, now: dt.datetime) -> Program:
+    """The team's program, row-locked for the rest of the transaction (one round at a time)."""
+    workspace = await ensure_workspace(session, team_id, now)
+    program = await session.scalar(
+        select(Program).where(Program.workspace_id == workspace.id).with_for_update()
+    )
+    assert program is not None
+    return program

@@ -9,10 +9,12 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import commands, events, middleware
+from handlers import actions, commands, events, middleware, views
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
     middleware.register(app, deps)
     commands.register(app, deps)
     events.register(app, deps)
+    actions.register(app, deps)
+    views.register(app, deps)

@@ -153,3 +153,14 @@ async def app(deps: Deps, fake_slack: FakeSlack, clock: Clock) -> AsyncIterator[
         yield RunningApp(url=url, deps=deps, slack=fake_slack, requests=requests, clock=clock)
     finally:
         await runner.cleanup()
+
+
+async def eventually(check, timeout: float = 5.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Wait until the async `check()` returns something truthy (work after the ack)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result or asyncio.get_running_loop().time() > deadline:
+            assert result, "condition not met in time"
+            return result
+        await asyncio.sleep(interval)

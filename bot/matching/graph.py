@@ -152,10 +152,23 @@ def _top_k(i: np.ndarray, j: np.ndarray, arr: ProfileArrays, weights: Weights, k
     """Per source node, its k best distinct targets (ties: lower index)."""
     pair = sorted_unique(i * n + j)
     i, j = pair // n, pair % n
-    order = np.lexsort((j, -arr.score(i, j, weights), i))
-    i, j = i[order], j[order]
+    score = np.rint(arr.score(i, j, weights) * SCALE).astype(np.int64)
+    i, j = _sort_by_source_then_score(i, j, score, n)
     rank = np.arange(i.size) - np.searchsorted(i, i, side="left")
     return i[rank < k], j[rank < k]
+
+
+def _sort_by_source_then_score(i: np.ndarray, j: np.ndarray, score: np.ndarray, n: int):
+    """Order by (i, -score, j); one int64 sort of packed keys when they fit."""
+    if i.size == 0:
+        return i, j
+    rel = score.max() - score
+    bits_j, bits_s = int(n).bit_length(), int(rel.max()).bit_length()
+    if bits_j * 2 + bits_s > 62:
+        order = np.lexsort((j, rel, i))
+        return i[order], j[order]
+    key = np.sort((i << (bits_s + bits_j)) | (rel << bits_j) | j)
+    return key >> (bits_s + bits_j), key & ((1 << bits_j) - 1)
 
 
 def _ragged_take(lo: np.ndarray, length: np.ndarray, start: np.ndarray, cap: int):

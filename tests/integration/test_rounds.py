@@ -1,0 +1,173 @@
+"""Matching rounds against the database: what is stored, queued and scheduled."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from bot import rounds
+from bot.deps import Deps
+from bot.devtools.fake_slack import FakeSlack
+from bot.models import Member, OutboxMessage, Pairing, PairingMember, Program, Round, Session
+from bot.scheduler import run_due
+from bot.workspaces import program_of
+from tests import factories
+from tests.conftest import T0, make_deps
+
+
+async def _seed_reciprocal(deps: Deps, n_pairs: int = 3, *, odd: bool = False) -> None:
+    """n perfect reciprocal pairs (A offers what B wants and back), in different departments."""
+    async with deps.sessionmaker.begin() as session:
+        ws = await factories.workspace(session)
+        for i in range(n_pairs):
+            await factories.member(session, ws, f"UA{i}", offers=[f"skill-a{i}"], wants=[f"skill-b{i}"], department="Sales")
+            await factories.member(session, ws, f"UB{i}", offers=[f"skill-b{i}"], wants=[f"skill-a{i}"], department="Data")
+        if odd:
+            await factories.member(session, ws, "UODD", offers=["skill-a0"], wants=["skill-b0"], department="Legal")
+
+
+async def _run_round(deps: Deps, now: dt.datetime = T0) -> Round | None:
+    async with deps.sessionmaker.begin() as session:
+        ws = await factories.workspace(session)
+        program = await program_of(session, ws.id)
+        return await rounds.run_round(session, program, now)
+
+
+async def _groups(deps: Deps, round_id: int) -> list[set[str]]:
+    async with deps.sessionmaker() as session:
+        rows = await session.execute(
+            select(Pairing.id, Member.slack_user_id).join(PairingMember, PairingMember.pairing_id == Pairing.id)
+            .join(Member, Member.id == PairingMember.member_id).where(Pairing.round_id == round_id)
+        )
+        groups: dict[int, set[str]] = {}
+        for pid, uid in rows:
+            groups.setdefault(pid, set()).add(uid)
+        return list(groups.values())
+
+
+async def _end_all_pairings(deps: Deps) -> None:
+    async with deps.sessionmaker.begin() as session:
+        await session.execute(update(Pairing).values(state="ended", ended_at=T0))
+
+
+async def test_round_finds_reciprocal_pairs_and_queues_one_intro_each(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 3)
+    round_ = await _run_round(deps)
+    assert round_ is not None
+    assert sorted(map(sorted, await _groups(deps, round_.id))) == [[f"UA{i}", f"UB{i}"] for i in range(3)]
+    async with deps.sessionmaker() as session:
+        intros = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("intro:%"))))
+        pairings = list(await session.scalars(select(Pairing)))
+        sessions = await session.scalar(select(func.count()).select_from(Session))
+    assert len(intros) == 3 and all(len(m.users.split(",")) == 2 for m in intros)  # type: ignore[union-attr]
+    assert all(p.two_way and p.cross_department for p in pairings)
+    assert all(any("can teach" in r for r in p.reasons) for p in pairings)
+    assert sessions == 3 * 6  # the program's default number of sessions each
+    assert round_.figures["share_two_way"] == 1.0
+
+
+async def test_members_in_an_active_pairing_are_not_repaired(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    await _run_round(deps)
+    assert await _run_round(deps, T0 + dt.timedelta(days=14)) is None
+
+
+async def test_no_repeat_pair_while_an_alternative_exists(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    first = await _run_round(deps)
+    await _end_all_pairings(deps)
+    second = await _run_round(deps, T0 + dt.timedelta(days=14))
+    assert first is not None and second is not None
+    before = {frozenset(g) for g in await _groups(deps, first.id)}
+    after = {frozenset(g) for g in await _groups(deps, second.id)}
+    assert len(after) == 2 and not (before & after)
+
+
+async def test_a_recent_pair_is_reused_only_when_nobody_else_is_free(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 1)
+    first = await _run_round(deps)
+    await _end_all_pairings(deps)
+    second = await _run_round(deps, T0 + dt.timedelta(days=14))
+    assert first is not None and second is not None
+    assert await _groups(deps, second.id) == [{"UA0", "UB0"}]
+    assert second.figures["repeats"] == 1
+
+
+async def test_odd_one_out_joins_a_trio(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2, odd=True)
+    round_ = await _run_round(deps)
+    assert round_ is not None
+    groups = await _groups(deps, round_.id)
+    assert sorted(len(g) for g in groups) == [2, 3]
+    assert any("UODD" in g for g in groups)
+
+
+async def test_odd_one_out_waits_with_priority_and_is_told(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2, odd=True)
+    async with deps.sessionmaker.begin() as session:
+        await session.execute(update(Program).values(odd_policy="wait"))
+    round_ = await _run_round(deps)
+    assert round_ is not None
+    groups = await _groups(deps, round_.id)
+    assert sorted(len(g) for g in groups) == [2, 2]
+    async with deps.sessionmaker() as session:
+        waiting = list(await session.scalars(select(Member).where(Member.priority.is_(True))))
+        notes = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("waiting:%"))))
+    assert len(waiting) == 1 and len(notes) == 1
+    assert notes[0].users == waiting[0].slack_user_id
+    assert "first in line" in notes[0].payload["text"]
+
+
+async def test_dont_pair_me_with_is_never_broken(deps: Deps) -> None:
+    async with deps.sessionmaker.begin() as session:
+        ws = await factories.workspace(session)
+        await factories.member(session, ws, "U1", offers=["SQL"], wants=["Go"], blocks=["U2"])
+        await factories.member(session, ws, "U2", offers=["Go"], wants=["SQL"])
+    round_ = await _run_round(deps)
+    assert round_ is not None and await _groups(deps, round_.id) == []
+    assert round_.figures["waiting"] == 2
+
+
+async def test_paused_left_and_undeliverable_members_are_out(deps: Deps) -> None:
+    async with deps.sessionmaker.begin() as session:
+        ws = await factories.workspace(session)
+        await factories.member(session, ws, "U1", offers=["SQL"], wants=["Go"])
+        await factories.member(session, ws, "U2", offers=["Go"], wants=["SQL"], status="paused")
+        await factories.member(session, ws, "U3", offers=["Go"], wants=["SQL"], status="left")
+        await factories.member(session, ws, "U4", offers=["Go"], wants=["SQL"], status="deactivated")
+        gone = await factories.member(session, ws, "U5", offers=["Go"], wants=["SQL"])
+        gone.undeliverable_at = T0
+    async with deps.sessionmaker() as session:
+        program = await session.scalar(select(Program))
+        cohort = await rounds.load_cohort(session, program)  # type: ignore[arg-type]
+    assert [cohort.slack_ids[p.member_id] for p in cohort.profiles] == ["U1"]
+
+
+async def test_run_due_schedules_then_starts_the_round_once(deps: Deps, fake_slack: FakeSlack, engine) -> None:
+    for uid in [f"UA{i}" for i in range(3)] + [f"UB{i}" for i in range(3)]:
+        fake_slack.add_user(uid)
+    await _seed_reciprocal(deps, 3)
+    await run_due(deps, T0)  # first contact: the first round gets a due time
+    async with deps.sessionmaker() as session:
+        due = (await session.scalar(select(Program))).next_round_at  # type: ignore[union-attr]
+    assert due is not None and due > T0
+    assert await session_count(deps, Round) == 0
+    from bot.db import make_engine
+
+    second_engine = make_engine(deps.settings.DATABASE_URL)
+    other = make_deps(second_engine, deps.settings, deps.clock)  # type: ignore[arg-type]
+    try:
+        results = await asyncio.gather(run_due(deps, due), run_due(other, due))
+    finally:
+        await second_engine.dispose()
+    assert sum(r["start-due-rounds"] for r in results) == 1
+    assert await session_count(deps, Round) == 1
+    intros = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok]
+    assert len(intros) == 3
+
+
+async def session_count(deps: Deps, model: type) -> int:
+    async with deps.sessionmaker() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
