@@ -7,6 +7,7 @@ global state and safe in a worker thread); returns PNG bytes in memory.
 from __future__ import annotations
 
 import io
+import threading
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -19,10 +20,18 @@ LINE_COLOUR = "#e07b39"
 WANTED_COLOUR = "#d9534f"
 OFFERED_COLOUR = "#5cb85c"
 MUTED = "#888888"
+# matplotlib's font and text caches are shared; two charts drawn at once in worker
+# threads take turns.
+_RENDER_LOCK = threading.Lock()
 
 
 def render_chart(stats: ProgramStats) -> bytes:
     """A two-panel PNG of the program's figures; withheld figures are not drawn."""
+    with _RENDER_LOCK:
+        return _render(stats)
+
+
+def _render(stats: ProgramStats) -> bytes:
     figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     rounds_ax, skills_ax = figure.subplots(2, 1, height_ratios=(1, 1))
@@ -53,6 +62,7 @@ def _draw_rounds(ax, stats: ProgramStats) -> None:  # type: ignore[no-untyped-de
     ax.set_xticks(positions, labels)
     ax.set_xlabel("round")
     ax.set_ylabel("members paired")
+    ax.set_ylim(0, max(r.participants or 0 for r in shown) * 1.3 + 1)  # room for the legend
     ax.yaxis.get_major_locator().set_params(integer=True)
     rate_ax = ax.twinx()
     rates = [(p, r.meeting_rate * 100) for p, r in zip(positions, shown) if r.meeting_rate is not None]

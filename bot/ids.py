@@ -87,3 +87,4 @@ SESSION_TIME = ("session_time", "session_time_picker")
 SESSION_CADENCE = ("session_cadence", "session_cadence_select")
 RETRO_LEARNED = ("retro_learned", "retro_learned_input")
 RETRO_AGAIN = ("retro_again", "retro_again_choice")
+INFO_VIEW = "tandem_info"  # a one-line answer where no ephemeral message is possible

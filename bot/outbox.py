@@ -79,6 +79,27 @@ async def enqueue(
     return bool(result.rowcount)
 
 
+async def enqueue_many(session: AsyncSession, messages: list[dict[str, Any]], *, now: dt.datetime) -> None:
+    """Queue many messages in one statement (a round's introductions); keys as in `enqueue`.
+
+    Each dict has workspace_id, key, payload and channel or users (a list),
+    optionally pairing_id and member_id.
+    """
+    if not messages:
+        return
+    rows = [
+        {
+            "workspace_id": m["workspace_id"], "idempotency_key": m["key"], "payload": m["payload"],
+            "channel": m.get("channel"), "users": ",".join(m["users"]) if m.get("users") else None,
+            "pairing_id": m.get("pairing_id"), "member_id": m.get("member_id"), "state": "pending",
+            "attempts": 0, "not_before": now, "created_at": now,
+        }
+        for m in messages
+    ]
+    table = OutboxMessage.__table__
+    await session.execute(insert_ignoring_conflicts(session, table, ["workspace_id", "idempotency_key"]), rows)
+
+
 @dataclass
 class DrainReport:
     sent: int = 0

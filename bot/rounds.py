@@ -42,7 +42,7 @@ from bot.models import (
     Workspace,
 )
 from bot.round_schedule import next_round_at
-from bot.sessions import session_plan
+from bot.sessions import member_zone, session_plan
 
 # Matching emphasis (a program setting) → score weights. "balanced" is the
 # matcher's default; the others double the term they name.
@@ -241,7 +241,10 @@ async def store_round(
     await _queue_intros(session, workspace, program, cohort, plan, pairing_ids, now)
     matched = [mid for g in plan.groups for mid in g.member_ids]
     if matched:
-        await session.execute(update(Member).where(Member.id.in_(matched)).values(priority=False))
+        await session.execute(
+            update(Member).where(Member.id.in_(matched), Member.priority.is_(True)).values(priority=False)
+            .execution_options(synchronize_session=False)
+        )
     await _tell_waiting(session, workspace, program, cohort, plan.waiting, round_, now)
     return round_
 
@@ -261,18 +264,27 @@ async def _insert_pairings(
         }
         for g in plan.groups
     ]
-    result = await session.execute(insert(Pairing).returning(Pairing.id, sort_by_parameter_order=True), rows)
+    # Core inserts of plain rows: the ORM's per-object bookkeeping costs seconds at 10k members.
+    table = Pairing.__table__
+    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     pairing_ids = [row[0] for row in result]
     seats, sessions = [], []
+    templates: dict[tuple, list[dict]] = {}  # many pairs share time zones: plan each combination once
     for pairing_id, group, values in zip(pairing_ids, plan.groups, rows, strict=True):
         seats += [{"pairing_id": pairing_id, "member_id": mid, "position": i} for i, mid in enumerate(group.member_ids)]
-        for planned in session_plan(
-            cadence=program.cadence, count=program.sessions_per_pairing, member_ids=list(group.member_ids),
-            fmt=values["format"], start=now,
-        ):
-            sessions.append({"pairing_id": pairing_id, **planned})
-    await session.execute(insert(PairingMember), seats)
-    await session.execute(insert(Session), sessions)
+        zones = [member_zone(cohort.members[mid]) for mid in group.member_ids]
+        key = (values["format"], tuple(sorted(map(str, zones))))
+        if key not in templates:
+            templates[key] = session_plan(
+                cadence=program.cadence, count=program.sessions_per_pairing, member_ids=list(range(len(zones))),
+                fmt=values["format"], start=now, zones=zones,
+            )
+        for planned in templates[key]:
+            mentee = planned["mentee_member_id"]
+            sessions.append({**planned, "pairing_id": pairing_id,
+                             "mentee_member_id": None if mentee is None else group.member_ids[mentee]})
+    await session.execute(insert(PairingMember.__table__), seats)
+    await session.execute(insert(Session.__table__), sessions)
     return pairing_ids
 
 
@@ -291,17 +303,16 @@ async def _queue_intros(
             select(Session.pairing_id, Session.due_at).where(Session.pairing_id.in_(pairing_ids), Session.sequence == 1)
         )).all()
     ) if pairing_ids else {}
+    messages = []
     for pairing_id, group in zip(pairing_ids, plan.groups, strict=True):
         users = [cohort.slack_ids[mid] for mid in group.member_ids]
-        await outbox.enqueue(
-            session, workspace_id=workspace.id, key=f"intro:{pairing_id}", now=now, users=users,
-            pairing_id=pairing_id,
-            payload=intro_message(
-                pairing_id=pairing_id, user_ids=users, reasons=group.reasons,
-                kickoff_at=first_sessions[pairing_id], sessions=program.sessions_per_pairing, cadence=program.cadence,
-                trio=len(users) == 3,
-            ),
+        payload = intro_message(
+            pairing_id=pairing_id, user_ids=users, reasons=group.reasons, kickoff_at=first_sessions[pairing_id],
+            sessions=program.sessions_per_pairing, cadence=program.cadence, trio=len(users) == 3,
         )
+        messages.append({"workspace_id": workspace.id, "key": f"intro:{pairing_id}", "users": users,
+                         "pairing_id": pairing_id, "payload": payload})
+    await outbox.enqueue_many(session, messages, now=now)
 
 
 async def _tell_waiting(
@@ -311,14 +322,15 @@ async def _tell_waiting(
     """Whoever could not be paired waits with priority, and is told so kindly."""
     if not waiting:
         return
-    await session.execute(update(Member).where(Member.id.in_(waiting)).values(priority=True))
+    await session.execute(
+        update(Member).where(Member.id.in_(waiting)).values(priority=True).execution_options(synchronize_session=False)
+    )
     following = program.next_round_at if program.next_round_at and program.next_round_at > now else None
-    for member_id in waiting:
-        await outbox.enqueue(
-            session, workspace_id=workspace.id, key=f"waiting:{round_.id}:{member_id}", now=now,
-            users=[cohort.slack_ids[member_id]], member_id=member_id,
-            payload=waiting_message(next_round=following),
-        )
+    await outbox.enqueue_many(session, [
+        {"workspace_id": workspace.id, "key": f"waiting:{round_.id}:{member_id}", "member_id": member_id,
+         "users": [cohort.slack_ids[member_id]], "payload": waiting_message(next_round=following)}
+        for member_id in waiting
+    ], now=now)
 
 
 # --- entry points ----------------------------------------------------------------------------

@@ -26,11 +26,16 @@ TICK_SECONDS = 60
 
 def due_work() -> list[tuple[str, DueWork]]:
     """The scheduled jobs, in the order one tick runs them (delivery last)."""
-    from bot import members, rounds  # noqa: PLC0415 - domain modules import Deps from here
+    from bot import checkins, members, rounds, sessions  # noqa: PLC0415 - domain modules import Deps from here
 
     return [
         ("resume-paused-members", members.resume_paused),
+        # Completed and expired pairings end before a round, so their members take part in it.
+        ("finish-pairings", checkins.finish_pairings),
         ("start-due-rounds", rounds.start_due_rounds),
+        ("session-prompts", sessions.send_due_prompts),
+        ("dilemma-reminders", sessions.send_due_reminders),
+        ("session-checkins", checkins.send_due_checkins),
     ]
 
 

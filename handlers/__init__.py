@@ -9,7 +9,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.deps import Deps
-from handlers import actions, commands, events, middleware, views
+from handlers import actions, commands, events, middleware, options, sessions, views
 
 
 def register_listeners(app: AsyncApp, deps: Deps) -> None:
@@ -18,3 +18,5 @@ def register_listeners(app: AsyncApp, deps: Deps) -> None:
     events.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    options.register(app, deps)
+    sessions.register(app, deps)  # goals, session times, dilemmas, check-ins, feedback

@@ -19,6 +19,7 @@ from bot.chart import render_chart
 from bot.commands import Command
 from bot.deps import Deps
 from bot.export import sessions_csv
+from bot.home import refresh_home
 from bot.program_settings import apply_settings, read_settings_form, settings_of
 from bot.slack import slack_error
 from bot.stats import ProgramStats, program_stats
@@ -64,6 +65,7 @@ async def submit_settings(deps: Deps, ack: Any, *, team_id: str, user_id: str, v
     log.info("program settings changed: %s", ", ".join(changed) or "nothing")
     if "channel_id" in changed and settings.channel_id:
         await _join_channel(deps, settings.channel_id)
+    await refresh_home(deps, team_id, user_id)  # the admin section shows the new settings
 
 
 async def _join_channel(deps: Deps, channel_id: str) -> None:
@@ -109,7 +111,10 @@ async def send_chart_for(deps: Deps, *, team_id: str, user_id: str) -> bool:
     if not await is_admin(deps, user_id):
         log.warning("chart refused for a non-admin")
         return False
-    await send_chart(deps, user_id, await _stats(deps, team_id))
+    try:
+        await send_chart(deps, user_id, await _stats(deps, team_id))
+    except SlackApiError as exc:
+        log.warning("could not upload the chart: %s", slack_error(exc))
     return True
 
 
@@ -118,7 +123,10 @@ async def send_export_for(deps: Deps, *, team_id: str, user_id: str) -> bool:
     if not await is_admin(deps, user_id):
         log.warning("export refused for a non-admin")
         return False
-    await send_export(deps, team_id, user_id)
+    try:
+        await send_export(deps, team_id, user_id)
+    except SlackApiError as exc:
+        log.warning("could not upload the export: %s", slack_error(exc))
     return True
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
 from bot import ids, outbox, rounds
+from bot.admins import is_admin
+from bot.blocks.admin import refusal_message
 from bot.blocks.help import help_message
 from bot.blocks.rounds import preview_message, round_started_message
 from bot.commands import Command, parse
 from bot.deps import Deps
 from bot.workspaces import ensure_workspace, program_for_update, program_of
-from handlers import admin
+from handlers import admin, member_commands, sessions
 
 Handler = Callable[[Deps, Command, dict[str, Any], Any, Any], Awaitable[None]]
 
@@ -23,11 +26,27 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def tandem_command(ack, command, respond) -> None:  # type: ignore[no-untyped-def]
         """/tandem — every subcommand enters here."""
         parsed = parse(command.get("text"))
+        if parsed.is_admin and not await _admin_within_ack_time(deps, command["user_id"]):
+            await ack(**refusal_message())  # nothing else happens
+            return
         handler = COMMAND_HANDLERS.get(parsed.name)
         if handler is None:
             await ack(**help_message(parsed.problem))
             return
         await handler(deps, parsed, command, ack, respond)
+
+
+ADMIN_CHECK_SECONDS = 1.5
+
+
+async def _admin_within_ack_time(deps: Deps, user_id: str) -> bool:
+    """Every admin command is refused to non-admins here, BEFORE the ack, so a refusal is the
+    ack itself and no handler ever runs. users.info answers in well under a second; if Slack
+    is slower than ADMIN_CHECK_SECONDS we refuse (safe side) rather than miss the 3-second ack."""
+    try:
+        return await asyncio.wait_for(is_admin(deps, user_id), ADMIN_CHECK_SECONDS)
+    except asyncio.TimeoutError:
+        return False
 
 
 # name → handler; commands not listed here answer with help.
@@ -64,3 +83,9 @@ COMMAND_HANDLERS["admin match preview"] = admin_match_preview
 COMMAND_HANDLERS["admin"] = admin.admin_settings_command
 COMMAND_HANDLERS["admin stats"] = admin.admin_stats_command
 COMMAND_HANDLERS["admin export"] = admin.admin_export_command
+
+# Member commands and `admin announce` live in handlers/member_commands.py.
+COMMAND_HANDLERS.update(member_commands.HANDLERS)
+
+# `goals`, `ask`, `experts` live in handlers/sessions.py.
+COMMAND_HANDLERS.update(sessions.COMMANDS)

@@ -133,6 +133,16 @@ def profile_section(data: HomeData) -> list[Block]:
     return [divider(), section("\n".join(lines), block_id="home_profile")]
 
 
+LEAVE_CONFIRM_DIALOG: Block = {
+    "title": {"type": "plain_text", "text": "Leave Tandem?"},
+    "text": {"type": "mrkdwn", "text": "You won't be paired again until you rejoin. A current partner "
+             "is told kindly and paired first next round."},
+    "confirm": {"type": "plain_text", "text": "Leave"},
+    "deny": {"type": "plain_text", "text": "Stay"},
+    "style": "danger",
+}
+
+
 def buttons_section(data: HomeData) -> list[Block]:
     """Edit profile, Pause / Resume, Leave — or Join for someone not in the program."""
     if not data.joined:
@@ -142,7 +152,7 @@ def buttons_section(data: HomeData) -> list[Block]:
         elements.append(button("Resume", ids.RESUME, "home", style="primary"))
     else:
         elements.append(button("Pause 4 weeks", ids.PAUSE, "4"))
-    elements.append(button("Leave", ids.LEAVE, "home", style="danger"))
+    elements.append(button("Leave", ids.LEAVE_CONFIRM, "home", style="danger", confirm=LEAVE_CONFIRM_DIALOG))
     return [actions(*elements, block_id="home_buttons")]
 
 

@@ -87,6 +87,21 @@ def dilemma_prompt(
     return message(f"Session {sequence} is {slack_date(due)}: what dilemma will you bring?", blocks)
 
 
+def dilemma_modal(
+    *, session_id: int, sequence: int, situation: str | None = None, tried: str | None = None,
+    want: str | None = None,
+) -> dict[str, Any]:
+    """The mentee writes the dilemma they bring to a session."""
+    return modal(f"Dilemma: session {sequence}", [
+        _text_input(ids.DILEMMA_SITUATION, "The situation", max_length=2500, initial=situation,
+                    placeholder="What's going on, who is involved, what's at stake?"),
+        _text_input(ids.DILEMMA_TRIED, "What you've tried so far", optional=True, max_length=2500, initial=tried),
+        _text_input(ids.DILEMMA_WANT, "What you want from your partner", max_length=1500, initial=want,
+                    placeholder="e.g. Questions that help me see it differently; an example from your team"),
+        context("Posted in your pair's conversation so your partner can prepare."),
+    ], callback_id=ids.DILEMMA_VIEW, submit="Share", private_metadata=str(session_id))
+
+
 def experiment_reminder(*, sequence: int, due: dt.datetime, experiment: str) -> dict[str, Any]:
     """To the author of last session's experiment, before the next session."""
     text = (f":test_tube: Before session {sequence} ({slack_date(due)}): last time you planned to try "
@@ -251,6 +266,26 @@ def fit_answered(ok: bool) -> str:
             "for the next round.")
 
 
+CLOSED_TEXTS = {
+    "fit": "After the kick-off, this pairing didn't feel like the right fit, so it ends here. That happens, "
+           "and it's nobody's fault.",
+    "re-pair": "You asked for a new partner, so this pairing ends here.",
+    "stopped": "This pairing has been stopped.",
+    "stalled": "Your sessions haven't happened for a while and nobody picked a way forward, so this pairing "
+               "ends here.",
+}
+
+
+def pairing_closed(*, reason: str, priority: bool) -> dict[str, Any]:
+    """To each member of a pairing that ended without anyone leaving: kind, no blame."""
+    text = f":seedling: {CLOSED_TEXTS.get(reason, 'This pairing has ended.')} Thank you for the time you gave each other."
+    if priority:
+        text += " You'll be *first in line* for a new partner in the next round."
+    else:
+        text += " If you'd like a break from Tandem, use `/tandem pause`."
+    return message("Your Tandem pairing has ended.", [section(text)])
+
+
 def stalled_prompt(*, pairing_id: int, partner_ids: list[str]) -> dict[str, Any]:
     """DM to each member when three sessions in a row did not happen."""
     text = (f":hourglass: Your last three sessions with {mentions(partner_ids)} didn't happen. That's fine — "
@@ -322,4 +357,4 @@ def experts_message(skill: str, experts: list[tuple[str, str | None, str | None]
 
 def info_modal(text: str) -> dict[str, Any]:
     """A one-line answer where no ephemeral message is possible (App Home buttons)."""
-    return modal("Tandem", [section(text)], callback_id="tandem_info", close="OK")
+    return modal("Tandem", [section(text)], callback_id=ids.INFO_VIEW, close="OK")

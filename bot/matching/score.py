@@ -20,6 +20,8 @@ WORK_START_H = 9.0
 WORK_END_H = 17.0
 WORK_DAY_H = WORK_END_H - WORK_START_H
 
+SCORE_CHUNK = 1 << 17  # pairs scored per vectorised chunk
+
 Exchange = Literal["two_way", "one_way", "none"]
 
 
@@ -177,7 +179,15 @@ class ProfileArrays:
         return _any_common(self.offers[i], self.wants[j]) & _any_common(self.offers[j], self.wants[i])
 
     def score(self, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
-        """`score_pair` for index arrays `i`, `j` (same formula, vectorised)."""
+        """`score_pair` for index arrays `i`, `j` (same formula, vectorised),
+        in chunks so temporaries stay small (bounded memory, cache-friendly)."""
+        if i.size <= SCORE_CHUNK:
+            return self._score(i, j, w)
+        return np.concatenate([
+            self._score(i[s:s + SCORE_CHUNK], j[s:s + SCORE_CHUNK], w) for s in range(0, i.size, SCORE_CHUNK)
+        ])
+
+    def _score(self, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
         a_teaches = _any_common(self.offers[i], self.wants[j])
         b_teaches = _any_common(self.offers[j], self.wants[i])
         s = np.where(a_teaches & b_teaches, w.two_way, np.where(a_teaches | b_teaches, w.one_way, 0.0))

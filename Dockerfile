@@ -1,0 +1,25 @@
+# Tandem: a slim, non-root image that runs `python app.py` (serve).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PORT=3000
+
+# Dependencies first, in their own layer: rebuilt only when requirements change.
+COPY requirements.txt /tmp/requirements.txt
+RUN pip install --no-cache-dir -r /tmp/requirements.txt \
+    && useradd --create-home --uid 10001 tandem \
+    && install -d -o 10001 -g 10001 /app
+
+WORKDIR /app
+COPY --chown=10001:10001 . .
+# The embedded SQLite database (the default DATABASE_URL) is written here too.
+USER 10001
+
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '3000'), timeout=4)"]
+
+CMD ["python", "app.py"]
