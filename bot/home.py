@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import is_admin
 from bot.deps import Deps
+from bot.journey import Journey, gather_journey
 from bot.models import Member, Pairing, Workspace
 from bot.pairings import active_pairing_of, partners_of
 from bot.profiles import ProfileData, load_profile
@@ -59,6 +60,7 @@ class HomeData:
     pairing: PairingInfo | None = None
     workspace_id: int | None = None
     admin: AdminOverview | None = None  # program figures and settings, admins only
+    journey: Journey | None = None  # goals, next steps, past pairings (bot.journey)
     extras: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -116,6 +118,7 @@ async def gather_home(
         pairing=pairing_info(pairing, member.id) if pairing is not None else None,
         workspace_id=workspace.id,
         admin=admin,
+        journey=await gather_journey(session, member, pairing),
     )
 
 

@@ -332,7 +332,7 @@ async def _due_sessions(session: AsyncSession, program_id: int, *conditions: Any
         .where(Pairing.program_id == program_id, Pairing.state == "active", Session.state == "planned", *conditions)
         .order_by(Session.due_at, Session.id)
         .with_for_update(skip_locked=True, of=Session)
-        .options(selectinload(Session.pairing).options(with_people()))
+        .options(selectinload(Session.pairing).options(with_people(), selectinload(Pairing.sessions)))
     )
     return list(rows)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import members, outbox
+from bot import members
+from bot.admins import is_admin
 from bot.blocks.announce import announce_result_text, announcement_message
 from bot.blocks.home import status_blocks
 from bot.blocks.members import (
@@ -20,7 +21,6 @@ from bot.blocks.members import (
 from bot.commands import PAUSE_DEFAULT_WEEKS, Command
 from bot.deps import Deps
 from bot.home import gather_home, refresh_home
-from bot.admins import is_admin
 from bot.slack import slack_error
 from bot.workspaces import ensure_workspace, program_of
 from handlers.views import open_profile

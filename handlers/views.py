@@ -4,7 +4,6 @@ modal, shared by commands and buttons."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
@@ -38,7 +37,10 @@ async def open_profile(deps: Deps, team_id: str, user_id: str, trigger_id: str) 
         member = await find_member(session, workspace.id, user_id)
         profile = await load_profile(session, member) if member is not None else None
         joining = member is None or member.status not in JOINED
-    await deps.slack.update_view(opened["id"], profile_modal(profile, joining=joining))
+    try:
+        await deps.slack.update_view(opened["id"], profile_modal(profile, joining=joining))
+    except SlackApiError as exc:  # e.g. the person closed the loading modal already
+        log.warning("could not fill in the profile modal: %s", slack_error(exc))
 
 
 async def _user_facts(deps: Deps, user_id: str) -> UserFacts | None:

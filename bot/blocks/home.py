@@ -9,8 +9,8 @@ or fill an existing hook:
 - `status_section`   — opted in, paused until …, or not joined (with Join).
 - `partner_section`  — current partner, next session and whose turn it is.
   HOOK for the sessions helper: enrich it from `HomeData.pairing`.
-- `admin_section`    — HOOK for the admin helper: shown only when `data.is_admin`;
-  returns [] for now.
+- `admin_section`    — admins only: program figures, settings and admin buttons
+  (`HomeData.admin`, rendered by `bot.blocks.admin.admin_home_blocks`).
 
 `status_blocks` (the `/tandem status` answer) reuses status + partner sections,
 so enriching them enriches both surfaces.
@@ -27,6 +27,7 @@ from bot.blocks.common import (
     Block, actions, button, context, divider, header, home, message, section, user_text,
 )
 from bot.blocks.admin import admin_home_blocks
+from bot.blocks.journey import goals_section, goals_text, history_section, next_steps_section
 from bot.profiles import EXPERIENCE_LEVELS, FORMAT_LABELS
 
 if TYPE_CHECKING:
@@ -168,7 +169,10 @@ SECTIONS: list[Callable[[HomeData], list[Block]]] = [
     intro_section,
     status_section,
     partner_section,
+    next_steps_section,
+    goals_section,
     profile_section,
+    history_section,
     buttons_section,
     admin_section,
 ]
@@ -184,7 +188,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
 
 def status_blocks(data: HomeData) -> dict[str, Any]:
     """The ephemeral `/tandem status` answer: the home's status and partner sections."""
-    blocks = status_section(data) + partner_section(data)
+    blocks = status_section(data) + partner_section(data) + goals_text(data)
     if not data.joined:
         blocks.append(actions(button("Join", ids.JOIN, "status", style="primary")))
     fallback = "Your Tandem status"

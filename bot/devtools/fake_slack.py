@@ -182,7 +182,10 @@ class FakeSlack:
 
     def __init__(self, *, rate_limits: bool = False, port: int = 0, team_id: str = "T0001",
                  bot_user_id: str = "UBOT", bot_id: str = "B0BOT", app_id: str = "A0001",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, rate_scale: float = 1.0) -> None:
+        """`rate_scale` speeds Slack's rate limits up (e.g. 10: ten times the allowance), for
+        benchmarks that would otherwise take real minutes."""
+        self.rate_scale = rate_scale
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.rate_limits = rate_limits
         self.calls: list[Call] = []
@@ -423,6 +426,8 @@ class FakeSlack:
             return 0.0
         key = (method, str(params.get(limit.key_param, "")) if limit.key_param else "")
         now = time.monotonic()
+        if self.rate_scale != 1.0:
+            limit = RateLimit(limit.per_second * self.rate_scale, limit.burst, limit.key_param)
         bucket = self._buckets.setdefault(key, _Bucket(tokens=limit.burst, updated=now))
         return bucket.take(limit, now)
 

@@ -14,7 +14,10 @@ skill-driven rather than first-come-first-served:
 Blocked pairs and self pairs never become edges.  Recent pairs only enter as
 FALLBACK edges with a huge penalty: with cardinality-first matching they are
 used only when they let more people be matched (nobody stranded), never to
-improve the score.
+improve the score.  All recent pairs are added this way, not only those of
+people with no other edge: someone can have edges and still be stranded
+(e.g. their only partners are needed by people with no other option), and
+recent pairs are few (<= rounds * n / 2 edges).
 """
 
 from __future__ import annotations

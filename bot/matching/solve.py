@@ -3,7 +3,7 @@
 Two solvers over the same `CandidateGraph`:
 
 * ``exact``: rustworkx blossom (`max_weight_matching(max_cardinality=True)`).
-  Optimal, but roughly O(n^2) here: ~0.2 s at 1k members, ~30 s at 10k.
+  Optimal, but super-quadratic here: 0.2 s at 1k members, 9 s at 5k, 155 s at 10k.
 * ``lp``: the LP relaxation of the matching polytope without odd-set
   constraints (the fractional matching LP).  It is solved *exactly* as a
   sparse assignment problem on the bipartite double cover (node v -> v_L,
@@ -13,7 +13,8 @@ Two solvers over the same `CandidateGraph`:
   into the better alternating half: never below the LP value) and odd
   cycles (fractional); odd-cycle and unmatched people are re-solved exactly
   with rustworkx on a small neighbourhood.  When no odd cycle appears the
-  result is provably optimal (it meets the LP upper bound).
+  result is provably optimal (it meets the LP upper bound).  Measured: 0.2 s
+  at 5k, 0.6 s at 10k, ~2.5 s at 20k, >= 99.99% of exact.
 
 Cardinality-first in the LP: every real edge gets a bonus `CARD_BONUS`
 (far above any score difference a matching can gain), and the blossom solver
