@@ -23,6 +23,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -188,7 +189,10 @@ async def _deliver(deps: Deps, now: dt.datetime, row: OutboxMessage, pacer: Slac
         await _mark_sent(deps, row, channel, ts, now)
     except SlackApiError as exc:
         await _on_slack_error(deps, now, row, channel, exc, report)
-    except (asyncio.TimeoutError, OSError) as exc:
+    except (asyncio.TimeoutError, OSError, aiohttp.ClientError) as exc:
+        await _retry_later(deps, now, row, channel, type(exc).__name__, report, retry_after=None)
+    except Exception as exc:  # a bug or an unexpected answer must not strand the rest of the batch
+        log.exception("outbox message %s: unexpected failure", row.id)
         await _retry_later(deps, now, row, channel, type(exc).__name__, report, retry_after=None)
 
 

@@ -11,7 +11,8 @@ Timing (README "Timing"; local-time rules in `bot.localtime`):
   pair's conversation instead; the kick-off gets a goals prompt there.
 - 24 hours before the session, a mentee who has not written a dilemma gets one
   reminder (only during their working hours, at least 12 hours after the prompt).
-- 4 hours before the session, still no dilemma: the session becomes a
+- 4 hours before the session (or later, up to its start, at the first hour
+  that suits the whole pair), still no dilemma: the session becomes a
   brainstorm and the pair's conversation is told.
 
 Claiming due work across processes: each job selects its due rows with
@@ -39,7 +40,7 @@ from bot.blocks.sessions import (
 )
 from bot.deps import Deps
 from bot.localtime import (
-    UTC, in_working_hours, meeting_slot, no_later_working_time, pair_friendly_time, slack_date, zone_of,
+    UTC, discomfort, in_working_hours, meeting_slot, no_later_working_time, pair_friendly_time, slack_date, zone_of,
 )
 from bot.models import Feedback, Member, Pairing, PairingMember, Program, Session, Workspace
 
@@ -48,6 +49,7 @@ KICKOFF_AFTER = dt.timedelta(days=3)
 REMINDER_BEFORE = dt.timedelta(hours=24)
 MIN_PROMPT_GAP = dt.timedelta(hours=12)
 DILEMMA_DEADLINE = dt.timedelta(hours=4)  # no dilemma this close to the session: brainstorm
+LATE_FALLBACK = dt.timedelta(hours=1)
 EARLIEST_NEW_TIME = dt.timedelta(hours=1)
 LATEST_NEW_TIME = dt.timedelta(days=120)
 FINISHED_STATES = ("ended",)
@@ -125,6 +127,15 @@ def pair_prompt_at(sess: Session, lead_hours: int, zones: list[dt.tzinfo]) -> dt
     lead hours before the session (±12 h) that suits the pair best."""
     best = pair_friendly_time(sess.due_at - dt.timedelta(hours=lead_hours + 12), zones)
     return min(best, sess.due_at - dt.timedelta(hours=lead_hours))
+
+
+def fallback_at(sess: Session, zones: list[dt.tzinfo]) -> dt.datetime:
+    """When a missing dilemma turns the session into a brainstorm (the pair is told): the
+    first hour from 4 hours before the session that suits the pair, at the latest its start."""
+    start = sess.due_at - DILEMMA_DEADLINE
+    hours = int(DILEMMA_DEADLINE / dt.timedelta(hours=1))
+    candidates = [start + dt.timedelta(hours=h) for h in range(hours + 1)]
+    return min(candidates, key=lambda c: (discomfort(c, zones), c))
 
 
 def reminder_due(sess: Session, zone: dt.tzinfo, now: dt.datetime) -> bool:
@@ -407,7 +418,7 @@ async def send_due_reminders(deps: Deps, now: dt.datetime) -> int:
         async with deps.sessionmaker.begin() as session:
             for sess in await _due_sessions(
                 session, program_id, Session.format == "turns", Session.sequence > 1,
-                Session.prompt_sent_at.is_not(None), Session.dilemma_at.is_(None), Session.due_at > now,
+                Session.prompt_sent_at.is_not(None), Session.dilemma_at.is_(None), Session.due_at > now - LATE_FALLBACK,
                 Session.due_at <= now + REMINDER_BEFORE + dt.timedelta(hours=24),
             ):
                 done += await _remind_or_fall_back(session, workspace_id, sess, now)
@@ -419,7 +430,7 @@ async def _remind_or_fall_back(session: AsyncSession, workspace_id: int, sess: S
     mentee = next((pm.member for pm in pairing.members if pm.member_id == sess.mentee_member_id), None)
     if mentee is None:
         return 0
-    if now >= sess.due_at - DILEMMA_DEADLINE:
+    if now >= fallback_at(sess, pairing_zones(pairing)):
         sess.format = "brainstorm"
         await outbox.enqueue(session, workspace_id=workspace_id, key=f"dilemma-missing:{sess.id}:{due_stamp(sess)}",
                              now=now, pairing_id=pairing.id, **pair_destination(pairing),
