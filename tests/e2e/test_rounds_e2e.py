@@ -118,3 +118,17 @@ async def test_killed_sender_resumes_without_duplicates(app: RunningApp) -> None
     intros = _intros(app)
     assert len(intros) == PAIRS
     assert all(len(messages) == 1 for messages in intros.values())
+
+
+async def test_new_partner_shows_in_app_home(app: RunningApp) -> None:
+    await _seed(app)
+    await app.requests.slash_command(ADMIN_ID, "admin match")
+    await app.slack.wait_for("chat.postMessage", count=PAIRS, timeout=15)
+    await app.requests.event({"type": "app_home_opened", "user": "UA0", "tab": "home"})
+
+    async def published() -> dict | None:
+        return app.slack.home_of("UA0")
+
+    home = await eventually(published)
+    partner = next(b for b in home["blocks"] if b.get("block_id") == "home_partner")
+    assert "<@UB0>" in partner["text"]["text"]

@@ -41,7 +41,8 @@ async def seed_pairing(
                             session_format=fmt, joined_at=T0, created_at=T0, updated_at=T0)
             session.add(member)
             members.append(member)
-        round_ = Round(program_id=program.id, number=1, started_at=T0, method="test")
+        number = len(list(await session.scalars(select(Round.id).where(Round.program_id == program.id)))) + 1
+        round_ = Round(program_id=program.id, number=number, started_at=T0, method="test")
         session.add(round_)
         await session.flush()
         pairing = await create_pairing(session, program=program, round_=round_, members=members, score=1.0,

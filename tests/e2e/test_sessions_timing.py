@@ -48,7 +48,7 @@ async def test_two_schedulers_at_once_send_each_prompt_once(app: RunningApp) -> 
     pairing_id, conv = await seed_pairing(app, [("UANA", "UTC"), ("UBEN", "UTC")])
     planned = await sessions_of(app, pairing_id)
     moments = [planned[0].due_at - dt.timedelta(hours=30), planned[0].due_at + dt.timedelta(hours=6),
-               planned[1].due_at - dt.timedelta(hours=30), planned[1].due_at - dt.timedelta(hours=20),
+               planned[1].due_at - dt.timedelta(hours=40), planned[1].due_at - dt.timedelta(hours=22),
                planned[1].due_at - dt.timedelta(hours=2), planned[1].due_at + dt.timedelta(hours=6)]
     for moment in moments:
         app.clock.now = moment

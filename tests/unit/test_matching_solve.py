@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import random
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from bench.synthetic import generate_workspace  # noqa: E402
-from bot.matching import (  # noqa: E402
+from bench.synthetic import generate_workspace
+from bot.matching import (
     MatchProfile,
     Weights,
     build_candidate_graph,
