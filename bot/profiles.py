@@ -154,11 +154,11 @@ def parse_submission(values: dict[str, Any], *, user_id: str) -> tuple[Submissio
     """The modal's state → (Submission, {}) or (None, {block_id: error}). Pure."""
     errors: dict[str, str] = {}
     kinds: dict[str, list[SkillChoice]] = {}
-    for kind, select, other, what in (
+    for kind, picker, other, what in (
         ("offer", ids.OFFERS, ids.NEW_OFFERS, "you can offer"),
         ("want", ids.WANTS, ids.NEW_WANTS, "you want to learn"),
     ):
-        chosen, typed = _skill_choices(values, select, other)
+        chosen, typed = _skill_choices(values, picker, other)
         if len(_text(values, other)) > MAX_OTHER_SKILLS_TEXT:
             errors[other[0]] = f"Keep this under {MAX_OTHER_SKILLS_TEXT} characters."
         elif any(len(t) > skills.MAX_SKILL_NAME for t in typed):
@@ -166,9 +166,9 @@ def parse_submission(values: dict[str, Any], *, user_id: str) -> tuple[Submissio
         choices = chosen + [SkillChoice(name=t) for t in typed if skills.skill_key(t)]
         distinct = _distinct(choices)
         if not distinct:
-            errors.setdefault(select[0], f"Choose at least one skill {what}.")
+            errors.setdefault(picker[0], f"Choose at least one skill {what}.")
         elif len(distinct) > MAX_SKILLS:
-            where = other[0] if typed and other[0] not in errors else select[0]
+            where = other[0] if typed and other[0] not in errors else picker[0]
             errors.setdefault(where, f"Choose at most {MAX_SKILLS} skills {what} (you gave {len(distinct)}).")
         kinds[kind] = distinct
     department = _text(values, ids.DEPARTMENT)
