@@ -1,4 +1,4 @@
-"""Tandem's command line: `serve` (default), `migrate`, `run-due [--now ISO-8601]`.
+"""Tandem's command line: `serve` (default), `migrate`, `run-due [--now ISO-8601]`, `demo`.
 
 See ../shared/INTERFACE.md for the contract and README.md for operations.
 """
@@ -19,6 +19,10 @@ log = logging.getLogger("tandem")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "demo":  # no Slack and no settings: the demo brings its own
+        from bot.devtools.demo import main as demo_main
+
+        return demo_main(args)
     try:
         settings = load_settings(
             require_slack=args.command in ("serve", "run-due", None),
@@ -37,11 +41,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python app.py", description="Tandem: peer mentoring in Slack.")
-    sub = parser.add_subparsers(dest="command", metavar="{serve,migrate,run-due}")
+    sub = parser.add_subparsers(dest="command", metavar="{serve,migrate,run-due,demo}")
     sub.add_parser("serve", help="start the bot (the default): Socket Mode with SLACK_APP_TOKEN, else HTTP")
     sub.add_parser("migrate", help="bring the database schema to the newest revision, then exit")
     run_due = sub.add_parser("run-due", help="do all scheduled work due now (or at --now) once, then exit")
     run_due.add_argument("--now", type=_aware_datetime, help="the instant to run at, ISO-8601 (UTC if no offset)")
+    from bot.devtools.demo_cli import add_arguments as demo_arguments
+
+    demo_arguments(sub.add_parser("demo", help="a whole peer-mentoring program with no Slack (see README, Demo)"))
     return parser
 
 

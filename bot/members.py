@@ -107,12 +107,13 @@ def opt_in(member: Member, now: dt.datetime) -> bool:
     return True
 
 
-def pause(member: Member, weeks: int, now: dt.datetime) -> dt.datetime:
-    """Skip rounds for `weeks`; a current pairing carries on (pause it with your partner if needed)."""
+async def pause(session: AsyncSession, member: Member, weeks: int, now: dt.datetime) -> PairingEnd:
+    """Skip rounds for `weeks`. A current pairing ends (a trio goes on as a pair): the
+    partner is told kindly and re-paired with priority rather than left waiting."""
     member.status = "paused"
     member.paused_until = now + dt.timedelta(weeks=weeks)
     member.updated_at = now
-    return member.paused_until
+    return await _end_current_pairing(session, member, now, reason="paused")
 
 
 def resume(member: Member, now: dt.datetime) -> bool:

@@ -52,7 +52,6 @@ DILEMMA_DEADLINE = dt.timedelta(hours=4)  # no dilemma this close to the session
 LATE_FALLBACK = dt.timedelta(hours=1)
 EARLIEST_NEW_TIME = dt.timedelta(hours=1)
 LATEST_NEW_TIME = dt.timedelta(days=120)
-FINISHED_STATES = ("ended",)
 
 
 class StaleAction(Exception):
@@ -177,11 +176,14 @@ def with_people() -> Any:
     return selectinload(Pairing.members).joinedload(PairingMember.member)
 
 
-async def load_pairing(session: AsyncSession, pairing_id: int) -> Pairing | None:
-    return await session.scalar(
-        select(Pairing).where(Pairing.id == pairing_id)
-        .options(with_people(), selectinload(Pairing.sessions)).execution_options(populate_existing=True)
-    )
+async def load_pairing(session: AsyncSession, pairing_id: int, *, lock: bool = False) -> Pairing | None:
+    """A pairing with its people and sessions; `lock` row-locks it (and its sessions) for a
+    change, so two people answering the same question at once are settled one by one."""
+    stmt = (select(Pairing).where(Pairing.id == pairing_id)
+            .options(with_people(), selectinload(Pairing.sessions)).execution_options(populate_existing=True))
+    if lock:
+        stmt = stmt.with_for_update(of=Pairing)
+    return await session.scalar(stmt)
 
 
 @dataclass
@@ -201,9 +203,10 @@ def ended_text(pairing: Pairing) -> str:
 
 async def seat_of(
     session: AsyncSession, *, team_id: str, user_id: str, pairing_id: int, allow_completed: bool = False,
+    lock: bool = False,
 ) -> Seat:
     """The clicker's seat in a pairing, or StaleAction with a clear answer."""
-    pairing = await load_pairing(session, pairing_id)
+    pairing = await load_pairing(session, pairing_id, lock=lock)
     workspace_id = await session.scalar(
         select(Workspace.id).join(Program, Program.workspace_id == Workspace.id)
         .where(Program.id == (pairing.program_id if pairing else -1), Workspace.team_id == team_id)
@@ -220,13 +223,18 @@ async def seat_of(
 
 async def session_seat(
     session: AsyncSession, *, team_id: str, user_id: str, session_id: int, due_stamp_: int | None = None,
+    lock: bool = False,
 ) -> tuple[Seat, Session]:
-    """The clicker's seat and the session a button is about; StaleAction when it moved or ended."""
-    sess = await session.get(Session, session_id, populate_existing=True)
+    """The clicker's seat and the session a button is about; StaleAction when it moved or ended.
+    With `lock`, the pairing row is locked first, then the session re-read under it."""
+    pairing_id = await session.scalar(select(Session.pairing_id).where(Session.id == session_id))
+    if pairing_id is None:
+        raise StaleAction("That session no longer exists.")
+    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id,
+                         allow_completed=True, lock=lock)
+    sess = next((s for s in seat.pairing.sessions if s.id == session_id), None)
     if sess is None:
         raise StaleAction("That session no longer exists.")
-    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=sess.pairing_id,
-                         allow_completed=True)
     if sess.state == "cancelled":
         raise StaleAction(f"Session {sess.sequence} was cancelled, so this no longer applies.")
     if due_stamp_ is not None and due_stamp_ != due_stamp(sess):
@@ -335,14 +343,16 @@ async def _programs(deps: Deps) -> list[tuple[int, int, int]]:
 
 
 async def _due_sessions(session: AsyncSession, program_id: int, *conditions: Any) -> list[Session]:
-    """Planned sessions of the program's active pairings, row-locked (skipping rows
-    another process holds), with their pairing and people loaded."""
+    """Planned sessions of the program's active pairings, row-locked with their pairing
+    (skipping rows another process or a button click holds: the next tick takes them),
+    with their pairing and people loaded. Locking the pairing too keeps one lock
+    order with the handlers, which lock the pairing first."""
     rows = await session.scalars(
         select(Session)
         .join(Pairing, Session.pairing_id == Pairing.id)
         .where(Pairing.program_id == program_id, Pairing.state == "active", Session.state == "planned", *conditions)
         .order_by(Session.due_at, Session.id)
-        .with_for_update(skip_locked=True, of=Session)
+        .with_for_update(skip_locked=True, of=(Session, Pairing))
         .options(selectinload(Session.pairing).options(with_people(), selectinload(Pairing.sessions)))
     )
     return list(rows)

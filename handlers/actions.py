@@ -7,17 +7,17 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import ids, members, outbox
+from bot import ids, members
 from bot.blocks.members import (
     CANCELLED_TEXT, FORGOTTEN_TEXT, LEFT_TEXT, NOT_LEFT_TEXT, NOTHING_TO_FORGET_TEXT, answer,
 )
 from bot.commands import PAUSE_DEFAULT_WEEKS, PAUSE_MAX_WEEKS
 from bot.deps import Deps
-from bot.home import refresh_home, refresh_homes
+from bot.home import refresh_home
 from bot.pairings import PairingEnd
 from bot.workspaces import ensure_workspace
 from handlers import admin
-from handlers.member_commands import pause_member, resume_member
+from handlers.member_commands import after_departure, pause_member, resume_member
 from handlers.views import open_profile
 
 
@@ -50,13 +50,6 @@ async def forget_member(deps: Deps, team_id: str, user_id: str) -> tuple[str, Pa
         workspace = await ensure_workspace(session, team_id, now)
         ended = await members.forget(session, workspace.id, user_id, now)
     return (NOTHING_TO_FORGET_TEXT, PairingEnd()) if ended is None else (FORGOTTEN_TEXT, ended)
-
-
-async def after_departure(deps: Deps, team_id: str, user_id: str, ended: PairingEnd) -> None:
-    """Deliver the partners' messages, then refresh the homes that changed."""
-    if ended.keys:
-        await outbox.send_now(deps, ended.keys)
-    await refresh_homes(deps, team_id, [user_id, *ended.notified_user_ids])
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -94,8 +87,9 @@ def register(app: AsyncApp, deps: Deps) -> None:
         team_id, user_id = _who(body)
         value = str(action.get("value") or "")
         weeks = int(value) if value.isdigit() and 1 <= int(value) <= PAUSE_MAX_WEEKS else PAUSE_DEFAULT_WEEKS
-        await _reply(body, respond, await pause_member(deps, team_id, user_id, weeks))
-        await refresh_home(deps, team_id, user_id)
+        text, ended = await pause_member(deps, team_id, user_id, weeks)
+        await _reply(body, respond, text)
+        await after_departure(deps, team_id, user_id, ended)
 
     @app.action(ids.RESUME)
     async def resume_button(ack, body, respond) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import members
+from bot import members, outbox
 from bot.admins import is_admin
 from bot.blocks.announce import announce_result_text, announcement_message
 from bot.blocks.home import status_blocks
@@ -20,7 +20,8 @@ from bot.blocks.members import (
 )
 from bot.commands import PAUSE_DEFAULT_WEEKS, Command
 from bot.deps import Deps
-from bot.home import gather_home, refresh_home
+from bot.home import gather_home, refresh_home, refresh_homes
+from bot.pairings import PairingEnd
 from bot.slack import slack_error
 from bot.workspaces import ensure_workspace, program_of
 from handlers.views import open_profile
@@ -46,19 +47,27 @@ async def status(deps: Deps, command: Command, payload: dict[str, Any], ack: Any
 async def pause(deps: Deps, command: Command, payload: dict[str, Any], ack: Any, respond: Any) -> None:
     """/tandem pause [weeks] — skip rounds for a while."""
     await ack()
-    text = await pause_member(deps, payload["team_id"], payload["user_id"], command.weeks or PAUSE_DEFAULT_WEEKS)
+    text, ended = await pause_member(deps, payload["team_id"], payload["user_id"], command.weeks or PAUSE_DEFAULT_WEEKS)
     await respond(**answer(text))
-    await refresh_home(deps, payload["team_id"], payload["user_id"])
+    await after_departure(deps, payload["team_id"], payload["user_id"], ended)
 
 
-async def pause_member(deps: Deps, team_id: str, user_id: str, weeks: int) -> str:
+async def after_departure(deps: Deps, team_id: str, user_id: str, ended: PairingEnd) -> None:
+    """Deliver the partners' messages, then refresh the homes that changed."""
+    if ended.keys:
+        await outbox.send_now(deps, ended.keys)
+    await refresh_homes(deps, team_id, [user_id, *ended.notified_user_ids])
+
+
+async def pause_member(deps: Deps, team_id: str, user_id: str, weeks: int) -> tuple[str, PairingEnd]:
     now = deps.clock()
     async with deps.sessionmaker.begin() as session:
         workspace = await ensure_workspace(session, team_id, now)
         member = await members.find_member(session, workspace.id, user_id)
         if member is None or member.status not in members.JOINED:
-            return NOT_MEMBER_TEXT
-        return paused_text(members.pause(member, weeks, now))
+            return NOT_MEMBER_TEXT, PairingEnd()
+        ended = await members.pause(session, member, weeks, now)
+        return paused_text(member.paused_until, ended_pairing=bool(ended.keys)), ended
 
 
 async def resume(deps: Deps, command: Command, payload: dict[str, Any], ack: Any, respond: Any) -> None:

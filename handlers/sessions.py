@@ -153,7 +153,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
             sess_id, stamp = parse_ref(_value(body))
             async with deps.sessionmaker.begin() as session:
                 seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
-                                                due_stamp_=stamp)
+                                                due_stamp_=stamp, lock=True)
                 first = sess.state != "met"
                 keys = await checkins.answer_met(session, seat, sess, deps.clock())
             await _open(deps, body["trigger_id"], await _feedback_view(deps, seat, sess.id, sess.sequence))
@@ -173,7 +173,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
             sess_id, stamp = parse_ref(_value(body))
             async with deps.sessionmaker.begin() as session:
                 seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
-                                                due_stamp_=stamp)
+                                                due_stamp_=stamp, lock=True)
                 keys = await checkins.answer_skipped(session, seat, sess, deps.clock())
             if body.get("response_url"):
                 await respond(replace_original=True, **checkin_answered(sequence=sess.sequence, user_id=user_id,
@@ -222,7 +222,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
             try:
                 pairing_id, _ = parse_ref(_value(body))
                 async with deps.sessionmaker.begin() as session:
-                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
+                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
                     keys = await checkins.answer_fit(session, seat, ok, deps.clock())
                     users = sessions.slack_ids(seat.pairing)
                 await _tell(deps, body, respond, fit_answered(ok), replace=True)
@@ -244,7 +244,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
             try:
                 pairing_id, _ = parse_ref(_value(body))
                 async with deps.sessionmaker.begin() as session:
-                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
+                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
                     keys = await checkins.answer_stalled(session, seat, choice, deps.clock())
                     users = sessions.slack_ids(seat.pairing)
                 await _tell(deps, body, respond, STALLED_ANSWERS[choice], replace=True)
@@ -285,7 +285,8 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
                 goal = await session.get(Goal, int(goal_id))
                 if goal is None or goal.pairing_id is None:
                     raise StaleAction("That goal no longer exists.")
-                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=goal.pairing_id)
+                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=goal.pairing_id,
+                                     lock=True)
                 if goal.member_id != seat.member.id:
                     raise StaleAction("You can only update your own goals.")
                 keys = await goals.set_progress(session, seat.pairing, goal, user_id, progress, deps.clock())
@@ -308,7 +309,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         try:
             pairing_id, _ = parse_ref(view.get("private_metadata"))
             async with deps.sessionmaker.begin() as session:
-                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
+                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
                 keys = await goals.save_goals(session, seat.pairing, seat.member.id, user_id, parsed, now)
                 users = sessions.slack_ids(seat.pairing)
         except StaleAction as stale:
@@ -339,7 +340,8 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         try:
             sess_id, _ = parse_ref(view.get("private_metadata"))
             async with deps.sessionmaker.begin() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
+                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                                lock=True)
                 keys = await sessions.save_dilemma(session, seat, sess, situation=situation[:2500],
                                                    tried=tried[:2500] or None, want=want[:1500], now=deps.clock())
         except StaleAction as stale:
@@ -359,7 +361,8 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         try:
             sess_id, _ = parse_ref(view.get("private_metadata"))
             async with deps.sessionmaker.begin() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
+                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                                lock=True)
                 keys = await feedback.save_feedback(session, seat, sess, parsed, deps.clock())
         except StaleAction as stale:
             await ack(response_action="update", view=info_modal(str(stale)))
@@ -389,7 +392,8 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
             if sess_id is None:
                 raise StaleAction("That form is out of date.")
             async with deps.sessionmaker.begin() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
+                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                                lock=True)
                 checkins.check_reschedulable(sess)
                 problem = sessions.check_new_time(seat.pairing, sess, new_due, now)
                 if problem is not None:

@@ -61,9 +61,10 @@ def answer(text: str) -> dict[str, Any]:
     return message(text, [section(text)])
 
 
-def paused_text(until: dt.datetime) -> str:
+def paused_text(until: dt.datetime | None, *, ended_pairing: bool = False) -> str:
+    ended = " Your current pairing ends here; your partner will be paired again first." if ended_pairing else ""
     return (f":double_vertical_bar: Paused until {when(until)}. You won't be included in rounds until then; "
-            "`/tandem resume` brings you back sooner.")
+            f"`/tandem resume` brings you back sooner.{ended}")
 
 
 RESUMED_TEXT = ":arrow_forward: Welcome back! You'll be included in the next round."

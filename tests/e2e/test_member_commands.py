@@ -77,6 +77,21 @@ async def test_pause_and_resume(app: RunningApp) -> None:
     assert ((await member_row(app, "U1")).paused_until - T0).days == 28  # default 4 weeks
 
 
+async def test_pausing_mid_pairing_ends_it_and_the_partner_is_repaired_first(app: RunningApp) -> None:
+    for u in ("U1", "U2"):
+        app.slack.add_user(u)
+    pairing_id = await pair(app, "U1", "U2")
+    text = answer_text(await command(app, "U1", "pause 2"))
+    assert "Paused until" in text and "pairing ends" in text
+    [dm] = await app.slack.wait_for("chat.postMessage")
+    assert dm.params["channel"] != "U1" and "U1" not in json.dumps(dm.params)
+    async with app.deps.sessionmaker() as session:
+        pairing = await session.get(Pairing, pairing_id)
+        assert pairing.state == "ended" and pairing.end_reason == "paused"
+    assert (await member_row(app, "U1")).status == "paused"
+    assert (await member_row(app, "U2")).priority is True
+
+
 async def test_pause_for_a_non_member_says_join_first(app: RunningApp) -> None:
     assert "/tandem join" in answer_text(await command(app, "U9", "pause"))
     assert await member_row(app, "U9") is None
