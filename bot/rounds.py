@@ -19,6 +19,7 @@ import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,13 +69,19 @@ def goal_words(text: str | None) -> frozenset[str]:
     return frozenset(w for w in words if w not in _GOAL_STOPWORDS)
 
 
+COHORT_COLUMNS = (
+    Member.id, Member.slack_user_id, Member.experience, Member.department, Member.career_goals, Member.tz,
+    Member.tz_offset, Member.priority, Member.session_format,
+)
+
+
 @dataclass
 class Cohort:
     """The members a round may pair, as matcher profiles plus what messages need."""
 
     profiles: list[MatchProfile]
     slack_ids: dict[int, str]
-    members: dict[int, Member]
+    members: dict[int, Any]  # rows of COHORT_COLUMNS
     skill_names: dict[int, str]
     recent_pairs: set[frozenset[int]]
 
@@ -104,9 +111,11 @@ async def load_cohort(session: AsyncSession, program: Program) -> Cohort:
         .join(Pairing)
         .where(Pairing.program_id == program.id, Pairing.state.in_(("active", "paused")))
     )
+    # Plain rows, not ORM objects: a round reads every member, and identity-map
+    # bookkeeping for 10k objects costs more than the query.
     members = list(
-        await session.scalars(
-            select(Member).where(
+        await session.execute(
+            select(*COHORT_COLUMNS).where(
                 Member.workspace_id == program.workspace_id,
                 Member.status == "active",
                 Member.joined_at.is_not(None),
@@ -288,7 +297,7 @@ async def _insert_pairings(
     return pairing_ids
 
 
-def _pair_format(program: Program, members: list[Member]) -> str:
+def _pair_format(program: Program, members: list[Any]) -> str:
     """Turn-taking unless every member asked for brainstorming."""
     formats = {m.session_format for m in members}
     return "brainstorm" if formats == {"brainstorm"} else program.default_format
