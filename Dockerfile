@@ -11,11 +11,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY requirements.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir -r /tmp/requirements.txt \
     && useradd --create-home --uid 10001 tandem \
-    && install -d -o 10001 -g 10001 /app
+    && install -d -o 10001 -g 10001 /app /data
 
 WORKDIR /app
 COPY --chown=10001:10001 . .
-# The embedded SQLite database (the default DATABASE_URL) is written here too.
+# The embedded SQLite database lives on a volume; use PostgreSQL to scale out.
+ENV DATABASE_URL=sqlite:////data/tandem.db
+VOLUME ["/data"]
 USER 10001
 
 EXPOSE 3000

@@ -37,11 +37,11 @@ from bot.ratelimit import SlackPacer
 from bot.scheduler import run_due
 
 START = dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.timezone.utc)  # a Wednesday: people join, rounds start Monday
-STEP = dt.timedelta(hours=2)  # how often run_due runs in demo time (the real bot: every minute)
+STEP = dt.timedelta(hours=3)  # how often run_due runs in demo time (the real bot: every minute)
 TEAM_ID = "T0DEMO"
 CHANNEL_ID, CHANNEL_NAME = "C0MENTORING", "mentoring"
 ADMIN_ID, ADMIN_NAME, ADMIN_TZ = "U0ADMIN", "Morgan Reyes", "Europe/London"
-ADMIN_SETTINGS = {ids.SETTINGS_CADENCE[0]: "weekly"}  # weekly rounds and sessions: two pairings fit in 12 weeks
+ADMIN_SETTINGS: dict[str, str] = {}
 MAX_LANES = 24  # pairs acting at once
 QUIET_TIMEOUT = 120.0
 
@@ -143,6 +143,8 @@ class Demo:
         self.goal_setters: set[tuple[str, str]] = set()  # (pairing id, user)
         self.dilemma_intent: dict[str, str] = {}
         self.counts: Counter[str] = Counter()
+        self.timings: Counter[str] = Counter()  # seconds: run_due, people (requests and the bot's answers)
+        self.requests_sent = 0
         self.acts: list[Act] = []
         self.posted: list[Posted] = []
         self.admin_answers: list[dict[str, Any]] = []
@@ -160,8 +162,12 @@ class Demo:
         now = START
         while now <= end:
             self.clock.now = now
+            started = time.perf_counter()
             await run_due(self.deps, now, pacer=self.pacer)
+            self.timings["run_due"] += time.perf_counter() - started
+            started = time.perf_counter()
             await self.settle(now)
+            self.timings["people"] += time.perf_counter() - started
             ticks += 1
             self.progress(now, self.counts)
             now += STEP
@@ -223,6 +229,7 @@ class Demo:
                 await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[Planned]) -> None:
+        self.timings["waves"] += 1
         gate = asyncio.Semaphore(MAX_LANES)
 
         async def one(item: Planned) -> None:
@@ -259,6 +266,7 @@ class Demo:
         return self.fake.response_url(key)
 
     def _check(self, status: int, what: str) -> None:
+        self.requests_sent += 1
         if status != 200:
             self.problems.append(f"{what}: HTTP {status}")
 

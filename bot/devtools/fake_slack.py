@@ -209,10 +209,13 @@ class FakeSlack:
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_acks: dict[str, asyncio.Future[dict]] = {}
         self.add_user(bot_user_id, name="tandem", real_name="Tandem", team_id=team_id)
         self._users[bot_user_id].is_bot = True
         self._handlers: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
             "conversations.open": self._conversations_open,
             "conversations.join": self._conversations_join,
@@ -237,12 +240,15 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
+        app.router.add_get("/socket", self._handle_socket)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
         self._port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -409,7 +415,7 @@ class FakeSlack:
             return _Answer(200, {"ok": False, "error": "unknown_method"})
         if not token:
             return _Answer(200, {"ok": False, "error": "not_authed"})
-        if not token.startswith("xox"):
+        if not token.startswith("xapp-" if method == "apps.connections.open" else "xox"):
             return _Answer(200, {"ok": False, "error": "invalid_auth"})
         wait = self._rate_limit_wait(method, params)
         if wait:
@@ -446,6 +452,45 @@ class FakeSlack:
                                 answer.status))
         text = f"OK - {size}" if answer.body["ok"] else str(answer.body["error"])
         return web.Response(text=text, status=answer.status, content_type="text/plain", headers=answer.headers)
+
+    # ------------------------------------------------------------------ Socket Mode
+    def _apps_connections_open(self, params: dict) -> dict:
+        return {"url": f"ws://127.0.0.1:{self._port}/socket"}
+
+    async def _handle_socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: "hello", then envelopes out and acknowledgements back."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": len(self._sockets),
+                            "connection_info": {"app_id": self.app_id}, "debug_info": {"host": "fake"}})
+        async with self._changed:
+            self._changed.notify_all()
+        try:
+            async for msg in ws:
+                if msg.type == web.WSMsgType.TEXT:
+                    ack = json.loads(msg.data)
+                    waiter = self._socket_acks.pop(ack.get("envelope_id", ""), None)
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(ack)
+        finally:
+            self._sockets.remove(ws)
+        return ws
+
+    async def wait_for_socket(self, timeout: float = 5.0) -> None:
+        """Wait until a Socket Mode client is connected."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self._sockets)), timeout)
+
+    async def socket_send(self, envelope_type: str, payload: dict, *, accepts_response_payload: bool = False,
+                          timeout: float = 5.0) -> dict:
+        """Deliver one envelope over Socket Mode and return the app's acknowledgement."""
+        envelope_id = f"env-{next(self._ids)}"
+        waiter: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+        self._socket_acks[envelope_id] = waiter
+        await self._sockets[-1].send_json({"envelope_id": envelope_id, "type": envelope_type, "payload": payload,
+                                           "accepts_response_payload": accepts_response_payload})
+        return await asyncio.wait_for(waiter, timeout)
 
     async def _handle_response_url(self, request: web.Request) -> web.Response:
         """A response_url (slash commands / interactions); Bolt's respond() posts JSON here."""
