@@ -273,10 +273,15 @@ async def _insert_pairings(
         }
         for g in plan.groups
     ]
-    # Core inserts of plain rows: the ORM's per-object bookkeeping costs seconds at 10k members.
-    table = Pairing.__table__
-    result = await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    pairing_ids = [row[0] for row in result]
+    # Core executemany of plain rows: the ORM's per-object bookkeeping (and RETURNING
+    # with parameter-order sentinels) costs seconds at 10k members. One row per
+    # execution draws ids in execution order, so this round's ids, ascending, are
+    # its groups in order (other rounds' ids may interleave; ours stay monotonic).
+    await session.execute(insert(Pairing.__table__), rows)
+    pairing_ids = list(
+        await session.scalars(select(Pairing.id).where(Pairing.round_id == round_.id).order_by(Pairing.id))
+    )
+    assert len(pairing_ids) == len(rows)
     seats, sessions = [], []
     templates: dict[tuple, list[dict]] = {}  # many pairs share time zones: plan each combination once
     for pairing_id, group, values in zip(pairing_ids, plan.groups, rows, strict=True):

@@ -171,3 +171,27 @@ async def test_run_due_schedules_then_starts_the_round_once(deps: Deps, fake_sla
 async def session_count(deps: Deps, model: type) -> int:
     async with deps.sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_bulk_storage_keeps_each_pairing_with_its_own_members_reasons_and_sessions(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 40)
+    round_ = await _run_round(deps)
+    assert round_ is not None
+    async with deps.sessionmaker() as session:
+        pairings = list(await session.scalars(select(Pairing).where(Pairing.round_id == round_.id)))
+        assert len(pairings) == 40
+        for pairing in pairings:
+            seats = dict((await session.execute(
+                select(PairingMember.member_id, Member.slack_user_id).join(Member)
+                .where(PairingMember.pairing_id == pairing.id)
+            )).all())
+            text = " ".join(pairing.reasons)
+            assert all(f"<@{uid}>" in text for uid in seats.values())
+            mentees = set(await session.scalars(
+                select(Session.mentee_member_id).where(Session.pairing_id == pairing.id, Session.sequence > 1)
+            ))
+            assert mentees == set(seats)
+            intro = await session.scalar(
+                select(OutboxMessage).where(OutboxMessage.idempotency_key == f"intro:{pairing.id}")
+            )
+            assert intro is not None and set(intro.users.split(",")) == set(seats.values())  # type: ignore[union-attr]
