@@ -58,7 +58,7 @@ def parse(text: str | None) -> Command:
 def _parse_pause(rest: str) -> Command:
     if not rest:
         return Command("pause", weeks=PAUSE_DEFAULT_WEEKS)
-    if rest.isdigit() and 1 <= int(rest) <= PAUSE_MAX_WEEKS:
+    if rest.isdecimal() and 1 <= int(rest) <= PAUSE_MAX_WEEKS:
         return Command("pause", weeks=int(rest))
     return _help(f"Pause takes a number of weeks from 1 to {PAUSE_MAX_WEEKS}, e.g. `/tandem pause 2`.")
 

@@ -111,7 +111,10 @@ def load_settings(*, require_slack: bool = True, serving: bool = True, **overrid
 
 def _check_slack_credentials(settings: Settings, *, serving: bool) -> None:
     if settings.SLACK_BOT_TOKEN is None:
-        raise ConfigError("SLACK_BOT_TOKEN is missing: set the bot token (xoxb-…)")
+        raise ConfigError(
+            "SLACK_BOT_TOKEN is missing: set the bot token (xoxb-…), "
+            "or try `python app.py demo` to see Tandem with no Slack"
+        )
     if serving and settings.mode == "http" and settings.SLACK_SIGNING_SECRET is None:
         raise ConfigError(
             "SLACK_SIGNING_SECRET is missing: HTTP mode needs it to verify Slack's requests"

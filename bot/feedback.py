@@ -50,7 +50,7 @@ def parse_feedback(values: dict[str, Any]) -> tuple[FeedbackSubmission | None, d
     progress: dict[int, str] = {}
     for block, actions in values.items():
         suffix = block.removeprefix(ids.FEEDBACK_GOAL_PREFIX)
-        if block.startswith(ids.FEEDBACK_GOAL_PREFIX) and suffix.isdigit():
+        if block.startswith(ids.FEEDBACK_GOAL_PREFIX) and suffix.isdecimal():
             chosen = ((actions.get(ids.FEEDBACK_GOAL_SELECT) or {}).get("selected_option") or {}).get("value")
             if chosen in GOAL_PROGRESS:
                 progress[int(suffix)] = chosen

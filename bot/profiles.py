@@ -121,7 +121,7 @@ def option_value_for_skill(skill_id: int) -> str:
 
 
 def _choice_from_option(value: str) -> SkillChoice | None:
-    if value.startswith(ID_PREFIX) and value[len(ID_PREFIX):].isdigit():
+    if value.startswith(ID_PREFIX) and value[len(ID_PREFIX):].isdecimal():
         return SkillChoice(skill_id=int(value[len(ID_PREFIX):]))
     if value.startswith(NEW_PREFIX):
         return SkillChoice(name=value[len(NEW_PREFIX):])
@@ -178,7 +178,7 @@ def parse_submission(values: dict[str, Any], *, user_id: str) -> tuple[Submissio
     if len(goals) > MAX_CAREER_GOALS:
         errors[ids.CAREER_GOALS[0]] = f"Keep this under {MAX_CAREER_GOALS} characters (you wrote {len(goals)})."
     experience_value = (_state(values, ids.EXPERIENCE).get("selected_option") or {}).get("value")
-    experience = int(experience_value) if isinstance(experience_value, str) and experience_value.isdigit() else None
+    experience = int(experience_value) if isinstance(experience_value, str) and experience_value.isdecimal() else None
     if experience is None or not 0 <= experience < len(EXPERIENCE_LEVELS):
         errors[ids.EXPERIENCE[0]] = "Choose how many years of experience you have."
     fmt = (_state(values, ids.SESSION_FORMAT).get("selected_option") or {}).get("value") or "turns"

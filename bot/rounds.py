@@ -54,8 +54,11 @@ EMPHASIS_WEIGHTS = {
     "timezones": Weights(timezone_overlap=30.0),
 }
 _GOAL_STOPWORDS = frozenset(
-    "about after also and become better from have into more that their them then this want with "
-    "would like learn grow get make work being able".split()
+    "about after again also always become becoming better could does done each enough even every from "
+    "getting good great have having here hold into just keep know learn learning like make making many "
+    "more most much need next only other over really same should some someday still such take than that "
+    "their them then there these they thing things this those through want wants well were what when "
+    "where which while will with without work working would year years able being grow growing".split()
 )
 
 

@@ -246,7 +246,7 @@ async def session_seat(
 def parse_ref(value: str | None) -> tuple[int, int | None]:
     """A button value "id" or "id:due-stamp"."""
     head, _, tail = (value or "").partition(":")
-    if not head.isdigit() or (tail and not tail.isdigit()):
+    if not head.isdecimal() or (tail and not tail.isdecimal()):
         raise StaleAction("That button is out of date.")
     return int(head), int(tail) if tail else None
 

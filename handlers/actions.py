@@ -86,7 +86,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         team_id, user_id = _who(body)
         value = str(action.get("value") or "")
-        weeks = int(value) if value.isdigit() and 1 <= int(value) <= PAUSE_MAX_WEEKS else PAUSE_DEFAULT_WEEKS
+        weeks = int(value) if value.isdecimal() and 1 <= int(value) <= PAUSE_MAX_WEEKS else PAUSE_DEFAULT_WEEKS
         text, ended = await pause_member(deps, team_id, user_id, weeks)
         await _reply(body, respond, text)
         await after_departure(deps, team_id, user_id, ended)

@@ -150,7 +150,7 @@ async def admin_stats_command(deps: Deps, command: Command, payload: dict[str, A
         await respond(**refusal_message())
         return
     stats = await _stats(deps, payload["team_id"])
-    await respond(**stats_message(stats, chart_note="The chart is on its way to our direct messages."))
+    await respond(**stats_message(stats, chart_note="The chart is on its way to your direct messages."))
     try:
         await send_chart(deps, user_id, stats)
     except SlackApiError as exc:

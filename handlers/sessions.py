@@ -279,7 +279,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         team_id, user_id = _who(body)
         goal_id, _, progress = _value(body).partition(":")
         try:
-            if not goal_id.isdigit() or progress not in ("not_started", "in_progress", "done"):
+            if not goal_id.isdecimal() or progress not in ("not_started", "in_progress", "done"):
                 raise StaleAction("That choice is out of date.")
             async with deps.sessionmaker.begin() as session:
                 goal = await session.get(Goal, int(goal_id))
@@ -379,7 +379,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         picked = ((values.get(ids.SESSION_TIME[0]) or {}).get(ids.SESSION_TIME[1]) or {}).get("selected_date_time")
         cadence = ((((values.get(ids.SESSION_CADENCE[0]) or {}).get(ids.SESSION_CADENCE[1]) or {})
                     .get("selected_option") or {}).get("value"))
-        if not isinstance(picked, int | str) or not str(picked).isdigit():
+        if not isinstance(picked, int | str) or not str(picked).isdecimal():
             await ack(response_action="errors", errors={ids.SESSION_TIME[0]: "Pick a date and a time."})
             return
         if cadence not in sessions.CADENCE_DAYS:

@@ -105,7 +105,7 @@ def dilemma_modal(
 def experiment_reminder(*, sequence: int, due: dt.datetime, experiment: str) -> dict[str, Any]:
     """To the author of last session's experiment, before the next session."""
     text = (f":test_tube: Before session {sequence} ({slack_date(due)}): last time you planned to try "
-            f"_{user_text(experiment, 1000)}_. How did it go? Bring what you learned.")
+            f"_{user_text(experiment.rstrip(' .!'), 1000)}_. How did it go? Bring what you learned.")
     return message(f"Before session {sequence}: how did your experiment go?", [section(text)])
 
 

@@ -36,6 +36,7 @@ from typing import Any
 from aiohttp import web
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import event, select
@@ -45,13 +46,32 @@ from bot.db import make_engine, make_sessionmaker
 from bot.deps import Deps
 from bot.devtools.demo_people import Person, generate_people
 from bot.devtools.demo_sim import (
-    ADMIN_ID, ADMIN_NAME, ADMIN_TZ, CHANNEL_ID, CHANNEL_NAME, START, STEP, TEAM_ID, Clock, Demo, DemoOptions, Quiet,
+    ADMIN_ID,
+    ADMIN_NAME,
+    ADMIN_TZ,
+    CHANNEL_ID,
+    CHANNEL_NAME,
+    START,
+    STEP,
+    TEAM_ID,
+    Clock,
+    Demo,
+    DemoOptions,
+    Quiet,
 )
 from bot.devtools.demo_slack import Posted, mrkdwn_to_rich, render_blocks, short_date
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.slack_requests import SlackRequests
 from bot.migrate import upgrade
-from bot.models import Feedback, Member, Pairing, PairingMember, Round, Session, Workspace
+from bot.models import (
+    Feedback,
+    Member,
+    Pairing,
+    PairingMember,
+    Round,
+    Session,
+    Workspace,
+)
 from bot.slack import SlackGateway, make_client
 from bot.stats import Figure, ProgramStats, Ratio, program_stats
 from bot.workspaces import program_of
@@ -139,7 +159,9 @@ async def _run_against(fake: FakeSlack, options: DemoOptions, people: list[Perso
         require_slack=False, SLACK_BOT_TOKEN=token, SLACK_SIGNING_SECRET=secret, SLACK_APP_TOKEN=None,
         SLACK_API_URL=fake.url, DATABASE_URL=f"sqlite:///{database}", TANDEM_ADMINS="", LOG_LEVEL="WARNING",
     )
-    engine = make_engine(settings.DATABASE_URL)
+    # One connection: SQLite has a single writer anyway, and handlers queueing in the pool
+    # beats connections sleeping in SQLite's busy handler (the bot's code is the same).
+    engine = make_engine(settings.DATABASE_URL, pool_size=1, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _throwaway_sqlite)
     runner: web.AppRunner | None = None
     try:
@@ -253,12 +275,17 @@ async def _transcript(session: Any, demo: Demo, first_round: list[dict[str, Any]
     if not first_round:
         return "", []
     ids_ = [p["pairing_id"] for p in first_round]
-    good = set(await session.scalars(
-        select(Session.pairing_id).join(Feedback, Feedback.session_id == Session.id)
+    good: dict[int, int] = {}  # pairing id -> the first session with a dilemma, held, with feedback
+    for pairing_id, sequence in (await session.execute(
+        select(Session.pairing_id, Session.sequence).join(Feedback, Feedback.session_id == Session.id)
         .where(Session.pairing_id.in_(ids_), Session.sequence >= 2, Session.state == "met",
                Session.dilemma_at.is_not(None))
-    ))
-    pair = next((p for p in first_round if p["pairing_id"] in good), first_round[0])
+        .order_by(Session.sequence)
+    )).all():
+        good.setdefault(pairing_id, sequence)
+    candidates = [p for p in first_round if p["pairing_id"] in good]  # the shortest story first
+    pair = min(candidates, key=lambda p: good[p["pairing_id"]]) if candidates else first_round[0]
+    target = good.get(pair["pairing_id"], 2)
     sessions = dict((await session.execute(
         select(Session.id, Session.sequence).where(Session.pairing_id == pair["pairing_id"])
     )).all())
@@ -274,24 +301,40 @@ async def _transcript(session: Any, demo: Demo, first_round: list[dict[str, Any]
             return False
         kind, _, rest = posted.key.partition(":")
         ref = rest.split(":", 1)[0]
-        return ((kind in SESSION_KINDS and ref.isdigit() and int(ref) in sessions)
+        return ((kind in SESSION_KINDS and ref.isdecimal() and int(ref) in sessions)
                 or (kind in PAIRING_KINDS and ref == str(pair["pairing_id"])))
 
     entries: list[tuple[dt.datetime, int, str, Any]] = []
+    twins: dict[tuple[dt.datetime, str], int] = {}  # the same private DM to each member: shown once
     for posted in demo.posted:
-        if belongs(posted):
-            when = dt.datetime.fromtimestamp(float(posted.ts), dt.timezone.utc)
-            where = ("group DM: " + ", ".join(n.split(" ")[0] for n in names) + " & Tandem"
-                     if posted.channel == pair["conversation"] else f"DM to {demo.names[posted.audience[0]]}")
-            entries.append((when, 0, where, posted.blocks or posted.text))
+        if not belongs(posted):
+            continue
+        when = dt.datetime.fromtimestamp(float(posted.ts), dt.timezone.utc).replace(second=0, microsecond=0)
+        if posted.channel == pair["conversation"]:
+            entries.append((when, 0, "group DM: " + ", ".join(n.split(" ")[0] for n in names) + " & Tandem",
+                            posted.blocks or posted.text))
+            continue
+        kind = posted.key.split(":", 1)[0]
+        reader = demo.names[posted.audience[0]]
+        if (when, kind) in twins and kind in PAIRING_KINDS:
+            i = twins[(when, kind)]
+            entries[i] = (when, 0, entries[i][2].replace(" (each)", "") + f" and {reader} (each)", entries[i][3])
+            continue
+        twins[(when, kind)] = len(entries)
+        entries.append((when, 0, f"DM to {reader}", posted.blocks or posted.text))
     for act in demo.acts:
         if act.user_id in users:
             entries.append((act.at, 1, demo.names[act.user_id], act.text))
     entries.sort(key=lambda e: (e[0], e[1]))
     # Up to the first private feedback on a session with a dilemma (the whole turn-taking cycle).
-    end = next((i for i, e in enumerate(entries) if e[1] == 1 and "feedback on session" in e[3]
-                and "session 1:" not in e[3]), len(entries) - 1)
-    shown = entries[:end + 1][-TRANSCRIPT_ENTRIES:] if end >= TRANSCRIPT_ENTRIES else entries[:end + 1]
+    end = next((i for i, e in enumerate(entries) if e[1] == 1 and f"feedback on session {target}:" in e[3]),
+               len(entries) - 1)
+    shown = entries[:end + 1]
+    if len(shown) > TRANSCRIPT_ENTRIES:  # the introduction, then the session with the dilemma
+        head = 3
+        skipped = len(shown) - TRANSCRIPT_ENTRIES
+        gap = (shown[head][0], 2, "", f"[dim]⋯ {skipped} more messages and clicks ⋯[/dim]")
+        shown = shown[:head] + [gap] + shown[head + skipped + 1:]
     return title, [(when, where, content) for when, _, where, content in shown]
 
 
@@ -329,13 +372,16 @@ def _print_transcript(result: DemoResult, console: Console) -> None:
     console.print()
     console.rule(f"[bold]One pair's journey[/bold]: {escape(result.transcript_title)}", align="left")
     for when, where, content in result.transcript:
+        if not where:  # a gap
+            console.print(content)
+            continue
         console.print(f"[dim]{short_date(when)}[/dim]  [bold magenta]{escape(where)}[/bold magenta]")
         if isinstance(content, list):
-            lines = render_blocks(content, result.names, max_lines=9, channels={CHANNEL_ID: CHANNEL_NAME})
+            lines = render_blocks(content, result.names, max_lines=7, channels={CHANNEL_ID: CHANNEL_NAME})
         else:
             lines = [content]
         for line in lines:
-            console.print("    " + line)
+            console.print(Padding(line, (0, 0, 0, 4)))
 
 
 def _print_round(result: DemoResult, console: Console) -> None:
@@ -366,7 +412,7 @@ def _print_figures(result: DemoResult, console: Console) -> None:
     console.print()
     console.rule("[bold]Program figures[/bold], as [bold]/tandem admin stats[/bold] shows them", align="left")
     for line in render_blocks(result.stats_blocks, result.names, max_lines=60):
-        console.print("  " + line)
+        console.print(Padding(line, (0, 0, 0, 2)))
 
 
 def _print_activity(result: DemoResult, console: Console) -> None:

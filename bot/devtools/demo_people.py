@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.devtools.workforce import (
-    DEPARTMENT_FIELDS, DEPARTMENTS, EXPERIENCE_SHARES, FIRST_NAMES, GOAL_WORDS, LAST_NAMES, MORE_FIRST_NAMES,
-    MORE_LAST_NAMES, SKILL_GROUPS, TZ_CLUSTERS, TZ_NAMES,
+    DEPARTMENT_FIELDS,
+    DEPARTMENTS,
+    EXPERIENCE_SHARES,
+    FIRST_NAMES,
+    GOAL_WORDS,
+    LAST_NAMES,
+    MORE_FIRST_NAMES,
+    MORE_LAST_NAMES,
+    SKILL_GROUPS,
+    TZ_CLUSTERS,
+    TZ_NAMES,
 )
 
 WORK_START, WORK_END = 9, 18  # local hours when people read Slack
+MAX_TYPEAHEAD = 25  # people who pick their skills with the type-ahead (each letter typed is a request)
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,7 @@ def generate_people(n: int, seed: int, *, weeks: int) -> list[Person]:
     for i in range(n):
         department = None if rng.random() < 0.03 else rng.choices(departments, dept_weights)[0]
         home = [s for f in DEPARTMENT_FIELDS.get(department or "", ()) for s in groups[f]] or everything
-        away = [s for s in everything if s not in home]
+        away = [s for s in everything if s not in home] or everything
         offers = _weighted_sample(rng, home, [popularity[s] for s in home], rng.randint(1, 3), set())
         offers += _weighted_sample(rng, everything, [popularity[s] for s in everything], rng.randint(1, 2),
                                    set(offers))
@@ -138,7 +148,7 @@ def generate_people(n: int, seed: int, *, weeks: int) -> list[Person]:
             career_goals=rng.choice(CAREER_GOALS).format(a=goal_words[0].replace("-", " "),
                                                          b=goal_words[1].replace("-", " ")),
             session_format="brainstorm" if rng.random() < 0.06 else "turns",
-            joins_by=joins_by, join_after_hours=join_after, typeahead=rng.random() < 0.2,
+            joins_by=joins_by, join_after_hours=join_after, typeahead=rng.random() < 0.15,
             diligence=min(0.98, max(0.3, rng.betavariate(6, 2))), warmth=rng.gauss(0, 0.5),
             pause_after_hours=pause_after, pause_weeks=rng.randint(2, 4), leave_after_hours=leave_after,
             blocked=(),
@@ -149,8 +159,6 @@ def generate_people(n: int, seed: int, *, weeks: int) -> list[Person]:
 def _with_departures_and_blocks(rng: random.Random, people: list[Person], weeks: int) -> list[Person]:
     """Every path shows: at least one pause and one departure when there are enough people
     and weeks, and a few "don't pair me with" choices."""
-    from dataclasses import replace
-
     n = len(people)
     if n >= 8 and weeks >= 3:
         if not any(p.pause_after_hours for p in people):
@@ -159,8 +167,11 @@ def _with_departures_and_blocks(rng: random.Random, people: list[Person], weeks:
         if not any(p.leave_after_hours for p in people):
             i = rng.randrange(n)
             people[i] = replace(people[i], leave_after_hours=rng.uniform(14 * 24, (weeks - 1) * 7 * 24 + 24))
-    if not any(p.typeahead for p in people) and people:
+    typing = [i for i, p in enumerate(people) if p.typeahead]
+    if not typing and people:
         people[0] = replace(people[0], typeahead=True)
+    for i in typing[MAX_TYPEAHEAD:]:  # the others type their skills into the "other skills" fields
+        people[i] = replace(people[i], typeahead=False)
     for i in rng.sample(range(n), max(1, n // 50) if n >= 10 else 0):
         other = people[(i + rng.randrange(1, n)) % n]
         people[i] = replace(people[i], blocked=(other.user_id,))
@@ -178,8 +189,8 @@ CAREER_GOALS = (
 )
 
 DILEMMAS = (
-    ("My team wants to adopt {skill}, and I'm the one expected to lead it, but I've only read about it. "
-     "Do I admit that or learn fast and quietly?",
+    (("My team wants to adopt {skill}, and I'm the one expected to lead it, but I've only read about it. "
+      "Do I admit that or learn fast and quietly?"),
      "Two evenings of tutorials; asked a friend at another company.",
      "Questions that help me decide how open to be, and what a first small step could look like."),
     ("A stakeholder keeps changing priorities mid-sprint. Pushing back feels risky because they are senior.",
@@ -221,12 +232,12 @@ TAKEAWAYS = (
 )
 
 EXPERIMENTS = (
-    "Open my next 1:1 with the topic instead of hinting at it.",
-    "Share a draft early with one sceptic.",
-    "Block two hours a week for {skill}.",
-    "Ask for one piece of specific feedback after my next presentation.",
-    "Try the 'disagree and commit' framing in Thursday's meeting.",
-    "Keep a decision log for two weeks.",
+    "Open my next 1:1 with the topic instead of hinting at it",
+    "Share a draft early with one sceptic",
+    "Block two hours a week for {skill}",
+    "Ask for one piece of specific feedback after my next presentation",
+    "Try the 'disagree and commit' framing in Thursday's meeting",
+    "Keep a decision log for two weeks",
 )
 
 PRIVATE_NOTES = (

@@ -27,10 +27,26 @@ from zoneinfo import ZoneInfo
 from bot import ids
 from bot.deps import Deps
 from bot.devtools.demo_people import (
-    DILEMMAS, EXPERIMENTS, GOALS, PRIVATE_NOTES, RETRO_LEARNED, SHARED_INTENTS, TAKEAWAYS, Person, awake,
+    DILEMMAS,
+    EXPERIMENTS,
+    GOALS,
+    PRIVATE_NOTES,
+    RETRO_LEARNED,
+    SHARED_INTENTS,
+    TAKEAWAYS,
+    Person,
+    awake,
     decision_rng,
 )
-from bot.devtools.demo_slack import Modal, Posted, Screen, Seen, buttons_of, fill_modal, initial_of
+from bot.devtools.demo_slack import (
+    Modal,
+    Posted,
+    Screen,
+    Seen,
+    buttons_of,
+    fill_modal,
+    initial_of,
+)
 from bot.devtools.fake_slack import FakeSlack
 from bot.devtools.slack_requests import SlackRequests
 from bot.ratelimit import SlackPacer
@@ -81,7 +97,6 @@ class Act:
     at: dt.datetime
     user_id: str
     text: str  # rich markup
-    pairing: str | None = None  # the pair conversation it belongs to
 
 
 class Quiet:
@@ -185,7 +200,7 @@ class Demo:
             at = awake(START + dt.timedelta(hours=person.join_after_hours), person.zone,
                        decision_rng(self.seed, "join-time", person.user_id))
             if person.joins_by == "command":
-                self.plan(at, f"join-command:{person.user_id}", "joins", self._join_by_command(person))
+                self.plan(at, f"join-command:{person.user_id}", person.user_id, self._join_by_command(person))
             elif person.joins_by == "channel":
                 self.plan(at, f"join-channel:{person.user_id}", "joins", self._join_channel(person))
             if person.pause_after_hours is not None:
@@ -236,7 +251,7 @@ class Demo:
             async with gate:
                 try:
                     await item.run()
-                except Exception as exc:  # a demo that stops half-way shows nothing
+                except Exception as exc:  # noqa: BLE001 - reported as a problem; the run goes on
                     self.problems.append(f"{item.sort_key}: {type(exc).__name__}: {exc}")
 
         await asyncio.gather(*(one(item) for item in batch))
@@ -250,8 +265,8 @@ class Demo:
         zone = self.people[user_id].zone if user_id in self.people else ZoneInfo(ADMIN_TZ)
         return awake(now + dt.timedelta(hours=rng.uniform(low, high)), zone, rng)
 
-    def act(self, user_id: str, text: str, pairing: str | None = None) -> None:
-        self.acts.append(Act(self.clock.now, user_id, text, pairing))
+    def act(self, user_id: str, text: str) -> None:
+        self.acts.append(Act(self.clock.now, user_id, text))
 
     # --- Slack requests, as Slack would send them --------------------------------------------------
 
@@ -355,11 +370,11 @@ class Demo:
                 if person.joins_by == "announcement":
                     at = awake(START + dt.timedelta(hours=person.join_after_hours), person.zone,
                                decision_rng(self.seed, "join-time", person.user_id))
-                    self.plan(max(at, now), f"join:{person.user_id}", "joins", self._click_join(person, posted))
+                    self.plan(max(at, now), f"join:{person.user_id}", person.user_id, self._click_join(person, posted))
             return
         for user_id in posted.audience:  # an invitation by DM
             if user_id in self.people and decision_rng(self.seed, "accept", user_id).random() < 0.9:
-                self.plan(self.later(user_id, now, posted.key, 0.5, 8), f"join:{user_id}", "joins",
+                self.plan(self.later(user_id, now, posted.key, 0.5, 8), f"join:{user_id}", user_id,
                           self._click_join(self.people[user_id], posted))
 
     def _click_join(self, person: Person, posted: Posted) -> Callable[[], Awaitable[None]]:
@@ -467,7 +482,7 @@ class Demo:
         async def run() -> None:
             self.counts[counted] += 1
             if log_text:
-                self.act(user_id, log_text, posted.channel)
+                self.act(user_id, log_text)
             await self.click(user_id, posted, action_id)
         return run
 
@@ -586,7 +601,7 @@ class Demo:
         self.counts[f"ratings: {rating}"] += 1
         stars = "★" * rating + "☆" * (5 - rating)
         self.act(modal.user_id, f"gives private feedback on session {sequence}: {stars} {rating}/5 · "
-                                f"[italic]“{takeaway}”[/italic]", self.lane_of.get(modal.user_id))
+                                f"[italic]“{takeaway}”[/italic]")
 
     # --- fit, stalled pairings, the end of a pairing ------------------------------------------------------
 
@@ -642,8 +657,7 @@ class Demo:
         async def run() -> None:
             if person.user_id in self.joined:
                 self.counts["paused (/tandem pause)"] += 1
-                self.act(person.user_id, f"types [bold]/tandem pause {person.pause_weeks}[/bold]",
-                         self.lane_of.get(person.user_id))
+                self.act(person.user_id, f"types [bold]/tandem pause {person.pause_weeks}[/bold]")
                 await self.command(person.user_id, f"pause {person.pause_weeks}")
         return run
 
@@ -657,7 +671,7 @@ class Demo:
                              buttons=tuple(b for b in buttons_of(body.get("blocks") or [])
                                            if b.action_id == ids.LEAVE_CONFIRM))
             self.counts["left (/tandem leave)"] += 1
-            self.act(person.user_id, "types [bold]/tandem leave[/bold] and confirms", self.lane_of.get(person.user_id))
+            self.act(person.user_id, "types [bold]/tandem leave[/bold] and confirms")
             await self.click(person.user_id, confirm, ids.LEAVE_CONFIRM)
             self.joined.discard(person.user_id)
         return run

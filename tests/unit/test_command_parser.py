@@ -42,7 +42,7 @@ def test_grammar(text: str, expected: Command) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["dance", "pause 0", f"pause {PAUSE_MAX_WEEKS + 1}", "pause soon", "ask", "experts", "join now",
+    ["dance", "pause 0", "pause ²", f"pause {PAUSE_MAX_WEEKS + 1}", "pause soon", "ask", "experts", "join now",
      "admin announce", "admin announce #general", "admin nuke", "admin match everything"],
 )
 def test_unknown_or_malformed_text_gets_help_with_a_reason(text: str) -> None:
