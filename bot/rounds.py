@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
@@ -44,6 +44,7 @@ from bot.models import (
 )
 from bot.round_schedule import next_round_at
 from bot.sessions import member_zone, session_plan
+from bot.sqlutil import bulk_insert
 
 # Matching emphasis (a program setting) → score weights. "balanced" is the
 # matcher's default; the others double the term they name.
@@ -280,7 +281,7 @@ async def _insert_pairings(
     # with parameter-order sentinels) costs seconds at 10k members. One row per
     # execution draws ids in execution order, so this round's ids, ascending, are
     # its groups in order (other rounds' ids may interleave; ours stay monotonic).
-    await session.execute(insert(Pairing.__table__), rows)
+    await bulk_insert(session, Pairing.__table__, rows)
     pairing_ids = list(
         await session.scalars(select(Pairing.id).where(Pairing.round_id == round_.id).order_by(Pairing.id))
     )
@@ -300,8 +301,8 @@ async def _insert_pairings(
             mentee = planned["mentee_member_id"]
             sessions.append({**planned, "pairing_id": pairing_id,
                              "mentee_member_id": None if mentee is None else group.member_ids[mentee]})
-    await session.execute(insert(PairingMember.__table__), seats)
-    await session.execute(insert(Session.__table__), sessions)
+    await bulk_insert(session, PairingMember.__table__, seats)
+    await bulk_insert(session, Session.__table__, sessions)
     return pairing_ids
 
 
