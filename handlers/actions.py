@@ -9,7 +9,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import ids, members
 from bot.blocks.members import (
-    CANCELLED_TEXT, FORGOTTEN_TEXT, LEFT_TEXT, NOT_LEFT_TEXT, NOTHING_TO_FORGET_TEXT, answer,
+    CANCELLED_TEXT,
+    FORGOTTEN_TEXT,
+    LEFT_TEXT,
+    NOT_LEFT_TEXT,
+    NOTHING_TO_FORGET_TEXT,
+    answer,
 )
 from bot.commands import PAUSE_DEFAULT_WEEKS, PAUSE_MAX_WEEKS
 from bot.deps import Deps
@@ -18,12 +23,8 @@ from bot.pairings import PairingEnd
 from bot.workspaces import ensure_workspace
 from handlers import admin
 from handlers.member_commands import after_departure, pause_member, resume_member
+from handlers.payloads import who
 from handlers.views import open_profile
-
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of a block_actions payload."""
-    return (body.get("team") or {}).get("id") or body["user"].get("team_id", ""), body["user"]["id"]
 
 
 async def _reply(body: dict[str, Any], respond: Any, text: str) -> None:
@@ -77,14 +78,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def open_profile_button(ack, body) -> None:  # type: ignore[no-untyped-def]
         """Join / Edit profile buttons (announcement, invitation, App Home) — the profile modal."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         await open_profile(deps, team_id, user_id, body["trigger_id"])
 
     @app.action(ids.PAUSE)
     async def pause_button(ack, body, action, respond) -> None:  # type: ignore[no-untyped-def]
         """Pause button (App Home) — pause for the weeks in its value."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         value = str(action.get("value") or "")
         weeks = int(value) if value.isdecimal() and 1 <= int(value) <= PAUSE_MAX_WEEKS else PAUSE_DEFAULT_WEEKS
         text, ended = await pause_member(deps, team_id, user_id, weeks)
@@ -95,7 +96,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def resume_button(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """Resume button (App Home)."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         await _reply(body, respond, await resume_member(deps, team_id, user_id))
         await refresh_home(deps, team_id, user_id)
 
@@ -103,7 +104,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def leave_confirmed(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """Leave confirmed (ephemeral message or App Home's confirm dialog)."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         text, ended = await leave_member(deps, team_id, user_id)
         await _reply(body, respond, text)
         await after_departure(deps, team_id, user_id, ended)
@@ -112,7 +113,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def forget_confirmed(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """Forget-me confirmed: personal data deleted or anonymised."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         text, ended = await forget_member(deps, team_id, user_id)
         await _reply(body, respond, text)
         await after_departure(deps, team_id, user_id, ended)

@@ -21,7 +21,13 @@ from bot import checkins, feedback, goals, ids, outbox, peers, sessions
 from bot.blocks.goals import goals_modal
 from bot.blocks.members import answer
 from bot.blocks.sessions import (
-    checkin_answered, dilemma_modal, experts_message, feedback_modal, fit_answered, info_modal, reschedule_modal,
+    checkin_answered,
+    dilemma_modal,
+    experts_message,
+    feedback_modal,
+    fit_answered,
+    info_modal,
+    reschedule_modal,
     retro_modal,
 )
 from bot.commands import Command
@@ -32,6 +38,7 @@ from bot.pairings import active_pairing_of
 from bot.profiles import EXPERIENCE_LEVELS
 from bot.sessions import Seat, StaleAction, parse_ref, seat_of, session_seat
 from bot.slack import slack_error
+from handlers.payloads import who
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +52,6 @@ STALLED_ANSWERS = {
     "stop": ":wave: This pairing has ended. If you'd like a break from Tandem, use `/tandem pause`.",
 }
 
-
-def _who(body: dict[str, Any]) -> tuple[str, str]:
-    """(team id, user id) of an interaction payload."""
-    return (body.get("team") or {}).get("id") or body["user"].get("team_id", ""), body["user"]["id"]
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -101,7 +104,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def open_goals(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Set goals" (introduction, kick-off prompt, App Home) — the goals modal."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             pairing_id, _ = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -114,7 +117,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def pick_time(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Pick a session time" — date/time picker for the next session, and the cadence."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             pairing_id, _ = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -132,7 +135,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def open_dilemma(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Write my dilemma" (the mentee's DM) — the dilemma modal."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             sess_id, _ = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -148,7 +151,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def met(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"We met" on a check-in — the feedback modal for the clicker, a DM to the others."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             sess_id, stamp = parse_ref(_value(body))
             async with deps.sessionmaker.begin() as session:
@@ -168,7 +171,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def skipped(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Skipped" on a check-in — counts towards a stalled pairing."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             sess_id, stamp = parse_ref(_value(body))
             async with deps.sessionmaker.begin() as session:
@@ -186,7 +189,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def rescheduled(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Rescheduled" on a check-in — asks for the new date."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             sess_id, stamp = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -204,7 +207,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def open_feedback(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Give feedback" (DM after the partner said you met) — the feedback modal."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             sess_id, _ = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -218,7 +221,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         async def fit(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
             """Fit-check buttons (private DM after the kick-off)."""
             await ack()
-            team_id, user_id = _who(body)
+            team_id, user_id = who(body)
             try:
                 pairing_id, _ = parse_ref(_value(body))
                 async with deps.sessionmaker.begin() as session:
@@ -240,7 +243,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
         async def stalled(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
             """Continue / re-pair / stop buttons on a stalled pairing's DM."""
             await ack()
-            team_id, user_id = _who(body)
+            team_id, user_id = who(body)
             try:
                 pairing_id, _ = parse_ref(_value(body))
                 async with deps.sessionmaker.begin() as session:
@@ -262,7 +265,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def open_retro(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """"Answer two questions" (DM after the last session) — the retrospective modal."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         try:
             pairing_id, _ = parse_ref(_value(body))
             async with deps.sessionmaker() as session:
@@ -276,7 +279,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     async def goal_progress(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
         """Goal progress select (App Home) — value "goal id:progress"; done is celebrated."""
         await ack()
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         goal_id, _, progress = _value(body).partition(":")
         try:
             if not goal_id.isdecimal() or progress not in ("not_started", "in_progress", "done"):
@@ -300,7 +303,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     @app.view(ids.GOALS_VIEW)
     async def goals_submitted(ack, body, view) -> None:  # type: ignore[no-untyped-def]
         """Goals modal submitted: field errors, or store and show them to the pair."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         now = deps.clock()
         parsed, errors = goals.parse_goals(view["state"]["values"], now.date())
         if parsed is None:
@@ -322,7 +325,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     @app.view(ids.DILEMMA_VIEW)
     async def dilemma_submitted(ack, body, view) -> None:  # type: ignore[no-untyped-def]
         """Dilemma modal submitted: posted in the pair's conversation for the partner."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         values = view["state"]["values"]
 
         def text(pair: tuple[str, str]) -> str:
@@ -353,7 +356,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     @app.view(ids.FEEDBACK_VIEW)
     async def feedback_submitted(ack, body, view) -> None:  # type: ignore[no-untyped-def]
         """Feedback modal submitted: stored privately; goals marked done are celebrated."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         parsed, errors = feedback.parse_feedback(view["state"]["values"])
         if parsed is None:
             await ack(response_action="errors", errors=errors)
@@ -374,7 +377,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     @app.view(ids.RESCHEDULE_VIEW)
     async def time_submitted(ack, body, view) -> None:  # type: ignore[no-untyped-def]
         """Session-time modal submitted: the session and the ones after it move; the pair is told."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         values = view["state"]["values"]
         picked = ((values.get(ids.SESSION_TIME[0]) or {}).get(ids.SESSION_TIME[1]) or {}).get("selected_date_time")
         cadence = ((((values.get(ids.SESSION_CADENCE[0]) or {}).get(ids.SESSION_CADENCE[1]) or {})
@@ -411,7 +414,7 @@ def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener pe
     @app.view(ids.RETRO_VIEW)
     async def retro_submitted(ack, body, view) -> None:  # type: ignore[no-untyped-def]
         """Retrospective submitted: private to its author."""
-        team_id, user_id = _who(body)
+        team_id, user_id = who(body)
         parsed, errors = feedback.parse_retro(view["state"]["values"])
         if parsed is None:
             await ack(response_action="errors", errors=errors)
