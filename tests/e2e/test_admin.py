@@ -32,9 +32,10 @@ async def _program(app: RunningApp) -> Program:
 
 
 async def _open_settings(app: RunningApp) -> dict:
+    before = len([c for c in app.slack.calls_to("views.open") if c.ok])
     status, _, _ = await app.requests.slash_command(ADMIN_ID, "admin")
     assert status == 200
-    opened = await app.slack.wait_for("views.open")
+    opened = await app.slack.wait_for("views.open", before + 1)
     return opened[-1].params["view"]
 
 
