@@ -42,6 +42,9 @@ from handlers.payloads import who
 
 log = logging.getLogger(__name__)
 
+# (body, respond, team id, user id) of a button click
+ButtonHandler = Callable[[dict[str, Any], Any, str, str], Awaitable[None]]
+
 NO_PARTNER_TEXT = ("You don't have a partner right now. You'll be paired in the next round; "
                    "meanwhile `/tandem experts <skill>` finds experienced colleagues.")
 NO_GOALS_PAIRING_TEXT = ("Goals belong to a pairing: you'll set them with your partner at your kick-off. "
@@ -100,203 +103,164 @@ async def _feedback_view(deps: Deps, seat: Seat, sess_id: int, sequence: int) ->
 
 
 def register(app: AsyncApp, deps: Deps) -> None:  # noqa: C901 - one listener per id, read top to bottom
-    @app.action(ids.OPEN_GOALS)
-    async def open_goals(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    def button(action_id: str) -> Callable[[ButtonHandler], ButtonHandler]:
+        """Register a button listener: ack at once, read who clicked, and answer a
+        button that no longer applies (`StaleAction`) with a clear ephemeral message."""
+        def wrap(handler: ButtonHandler) -> ButtonHandler:
+            async def listener(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+                await ack()
+                team_id, user_id = who(body)
+                try:
+                    await handler(body, respond, team_id, user_id)
+                except StaleAction as stale:
+                    await _tell(deps, body, respond, str(stale))
+
+            listener.__doc__ = handler.__doc__
+            app.action(action_id)(listener)
+            return handler
+        return wrap
+
+    @button(ids.OPEN_GOALS)
+    async def open_goals(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Set goals" (introduction, kick-off prompt, App Home) — the goals modal."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            pairing_id, _ = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
-            await _open(deps, body["trigger_id"], await goals_view_for(deps, seat))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        pairing_id, _ = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
+        await _open(deps, body["trigger_id"], await goals_view_for(deps, seat))
 
-    @app.action(ids.PICK_SESSION_TIME)
-    async def pick_time(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.PICK_SESSION_TIME)
+    async def pick_time(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Pick a session time" — date/time picker for the next session, and the cadence."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            pairing_id, _ = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
-                nxt = sessions.next_session(seat.pairing)
-                if nxt is None:
-                    raise StaleAction("All your sessions are behind you, so there's no time left to pick.")
-            await _open(deps, body["trigger_id"], reschedule_modal(
-                pairing_id=pairing_id, session_id=nxt.id, sequence=nxt.sequence, initial=nxt.due_at,
-                cadence=seat.pairing.cadence))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        pairing_id, _ = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id)
+            nxt = sessions.next_session(seat.pairing)
+            if nxt is None:
+                raise StaleAction("All your sessions are behind you, so there's no time left to pick.")
+        await _open(deps, body["trigger_id"], reschedule_modal(
+            pairing_id=pairing_id, session_id=nxt.id, sequence=nxt.sequence, initial=nxt.due_at,
+            cadence=seat.pairing.cadence))
 
-    @app.action(ids.OPEN_DILEMMA)
-    async def open_dilemma(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.OPEN_DILEMMA)
+    async def open_dilemma(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Write my dilemma" (the mentee's DM) — the dilemma modal."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            sess_id, _ = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
-                sessions.check_dilemma_session(seat, sess)
-            await _open(deps, body["trigger_id"], dilemma_modal(
-                session_id=sess.id, sequence=sess.sequence, situation=sess.dilemma_situation,
-                tried=sess.dilemma_tried, want=sess.dilemma_want))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        sess_id, _ = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
+            sessions.check_dilemma_session(seat, sess)
+        await _open(deps, body["trigger_id"], dilemma_modal(
+            session_id=sess.id, sequence=sess.sequence, situation=sess.dilemma_situation,
+            tried=sess.dilemma_tried, want=sess.dilemma_want))
 
-    @app.action(ids.CHECKIN_MET)
-    async def met(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.CHECKIN_MET)
+    async def met(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"We met" on a check-in — the feedback modal for the clicker, a DM to the others."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            sess_id, stamp = parse_ref(_value(body))
-            async with deps.sessionmaker.begin() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
-                                                due_stamp_=stamp, lock=True)
-                first = sess.state != "met"
-                keys = await checkins.answer_met(session, seat, sess, deps.clock())
-            await _open(deps, body["trigger_id"], await _feedback_view(deps, seat, sess.id, sess.sequence))
-            if first and body.get("response_url"):
-                await respond(replace_original=True, **checkin_answered(sequence=sess.sequence, user_id=user_id,
-                                                                        answer="met"))
-            await _deliver(deps, keys)
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        sess_id, stamp = parse_ref(_value(body))
+        async with deps.sessionmaker.begin() as session:
+            seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                            due_stamp_=stamp, lock=True)
+            first = sess.state != "met"
+            keys = await checkins.answer_met(session, seat, sess, deps.clock())
+        await _open(deps, body["trigger_id"], await _feedback_view(deps, seat, sess.id, sess.sequence))
+        if first and body.get("response_url"):
+            await respond(replace_original=True, **checkin_answered(sequence=sess.sequence, user_id=user_id,
+                                                                    answer="met"))
+        await _deliver(deps, keys)
 
-    @app.action(ids.CHECKIN_SKIPPED)
-    async def skipped(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.CHECKIN_SKIPPED)
+    async def skipped(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Skipped" on a check-in — counts towards a stalled pairing."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            sess_id, stamp = parse_ref(_value(body))
-            async with deps.sessionmaker.begin() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
-                                                due_stamp_=stamp, lock=True)
-                keys = await checkins.answer_skipped(session, seat, sess, deps.clock())
-            if body.get("response_url"):
-                await respond(replace_original=True, **checkin_answered(sequence=sess.sequence, user_id=user_id,
-                                                                        answer="skipped"))
-            await _deliver(deps, keys)
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        sess_id, stamp = parse_ref(_value(body))
+        async with deps.sessionmaker.begin() as session:
+            seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                            due_stamp_=stamp, lock=True)
+            keys = await checkins.answer_skipped(session, seat, sess, deps.clock())
+        if body.get("response_url"):
+            await respond(replace_original=True, **checkin_answered(sequence=sess.sequence, user_id=user_id,
+                                                                    answer="skipped"))
+        await _deliver(deps, keys)
 
-    @app.action(ids.CHECKIN_RESCHEDULED)
-    async def rescheduled(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.CHECKIN_RESCHEDULED)
+    async def rescheduled(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Rescheduled" on a check-in — asks for the new date."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            sess_id, stamp = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
-                                                due_stamp_=stamp)
-                checkins.check_reschedulable(sess)
-            initial = max(sess.due_at, deps.clock()) + dt.timedelta(days=2)
-            await _open(deps, body["trigger_id"], reschedule_modal(
-                pairing_id=seat.pairing.id, session_id=sess.id, sequence=sess.sequence, initial=initial,
-                cadence=seat.pairing.cadence))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        sess_id, stamp = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id,
+                                            due_stamp_=stamp)
+            checkins.check_reschedulable(sess)
+        initial = max(sess.due_at, deps.clock()) + dt.timedelta(days=2)
+        await _open(deps, body["trigger_id"], reschedule_modal(
+            pairing_id=seat.pairing.id, session_id=sess.id, sequence=sess.sequence, initial=initial,
+            cadence=seat.pairing.cadence))
 
-    @app.action(ids.OPEN_FEEDBACK)
-    async def open_feedback(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.OPEN_FEEDBACK)
+    async def open_feedback(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Give feedback" (DM after the partner said you met) — the feedback modal."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            sess_id, _ = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
-                feedback.check_feedback_session(sess)
-            await _open(deps, body["trigger_id"], await _feedback_view(deps, seat, sess.id, sess.sequence))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        sess_id, _ = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            seat, sess = await session_seat(session, team_id=team_id, user_id=user_id, session_id=sess_id)
+            feedback.check_feedback_session(sess)
+        await _open(deps, body["trigger_id"], await _feedback_view(deps, seat, sess.id, sess.sequence))
 
-    def fit_listener(ok: bool) -> Callable[..., Awaitable[None]]:
-        async def fit(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    def fit_listener(ok: bool) -> ButtonHandler:
+        async def fit(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
             """Fit-check buttons (private DM after the kick-off)."""
-            await ack()
-            team_id, user_id = who(body)
-            try:
-                pairing_id, _ = parse_ref(_value(body))
-                async with deps.sessionmaker.begin() as session:
-                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
-                    keys = await checkins.answer_fit(session, seat, ok, deps.clock())
-                    users = sessions.slack_ids(seat.pairing)
-                await _tell(deps, body, respond, fit_answered(ok), replace=True)
-                await _deliver(deps, keys)
-                if keys:
-                    await refresh_homes(deps, team_id, users)
-            except StaleAction as stale:
-                await _tell(deps, body, respond, str(stale))
+            pairing_id, _ = parse_ref(_value(body))
+            async with deps.sessionmaker.begin() as session:
+                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
+                keys = await checkins.answer_fit(session, seat, ok, deps.clock())
+                users = sessions.slack_ids(seat.pairing)
+            await _tell(deps, body, respond, fit_answered(ok), replace=True)
+            await _deliver(deps, keys)
+            if keys:
+                await refresh_homes(deps, team_id, users)
         return fit
 
-    app.action(ids.FIT_YES)(fit_listener(True))
-    app.action(ids.FIT_NO)(fit_listener(False))
+    button(ids.FIT_YES)(fit_listener(True))
+    button(ids.FIT_NO)(fit_listener(False))
 
-    def stalled_listener(choice: str) -> Callable[..., Awaitable[None]]:
-        async def stalled(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    def stalled_listener(choice: str) -> ButtonHandler:
+        async def stalled(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
             """Continue / re-pair / stop buttons on a stalled pairing's DM."""
-            await ack()
-            team_id, user_id = who(body)
-            try:
-                pairing_id, _ = parse_ref(_value(body))
-                async with deps.sessionmaker.begin() as session:
-                    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
-                    keys = await checkins.answer_stalled(session, seat, choice, deps.clock())
-                    users = sessions.slack_ids(seat.pairing)
-                await _tell(deps, body, respond, STALLED_ANSWERS[choice], replace=True)
-                await _deliver(deps, keys)
-                await refresh_homes(deps, team_id, users)
-            except StaleAction as stale:
-                await _tell(deps, body, respond, str(stale))
+            pairing_id, _ = parse_ref(_value(body))
+            async with deps.sessionmaker.begin() as session:
+                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id, lock=True)
+                keys = await checkins.answer_stalled(session, seat, choice, deps.clock())
+                users = sessions.slack_ids(seat.pairing)
+            await _tell(deps, body, respond, STALLED_ANSWERS[choice], replace=True)
+            await _deliver(deps, keys)
+            await refresh_homes(deps, team_id, users)
         return stalled
 
-    app.action(ids.STALLED_CONTINUE)(stalled_listener("continue"))
-    app.action(ids.STALLED_REPAIR)(stalled_listener("repair"))
-    app.action(ids.STALLED_STOP)(stalled_listener("stop"))
+    button(ids.STALLED_CONTINUE)(stalled_listener("continue"))
+    button(ids.STALLED_REPAIR)(stalled_listener("repair"))
+    button(ids.STALLED_STOP)(stalled_listener("stop"))
 
-    @app.action(ids.OPEN_RETRO)
-    async def open_retro(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.OPEN_RETRO)
+    async def open_retro(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """"Answer two questions" (DM after the last session) — the retrospective modal."""
-        await ack()
-        team_id, user_id = who(body)
-        try:
-            pairing_id, _ = parse_ref(_value(body))
-            async with deps.sessionmaker() as session:
-                await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id,
-                              allow_completed=True)
-            await _open(deps, body["trigger_id"], retro_modal(pairing_id=pairing_id))
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        pairing_id, _ = parse_ref(_value(body))
+        async with deps.sessionmaker() as session:
+            await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing_id,
+                          allow_completed=True)
+        await _open(deps, body["trigger_id"], retro_modal(pairing_id=pairing_id))
 
-    @app.action(ids.GOAL_PROGRESS)
-    async def goal_progress(ack, body, respond) -> None:  # type: ignore[no-untyped-def]
+    @button(ids.GOAL_PROGRESS)
+    async def goal_progress(body: dict[str, Any], respond: Any, team_id: str, user_id: str) -> None:
         """Goal progress select (App Home) — value "goal id:progress"; done is celebrated."""
-        await ack()
-        team_id, user_id = who(body)
         goal_id, _, progress = _value(body).partition(":")
-        try:
-            if not goal_id.isdecimal() or progress not in ("not_started", "in_progress", "done"):
-                raise StaleAction("That choice is out of date.")
-            async with deps.sessionmaker.begin() as session:
-                goal = await session.get(Goal, int(goal_id))
-                if goal is None or goal.pairing_id is None:
-                    raise StaleAction("That goal no longer exists.")
-                seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=goal.pairing_id,
-                                     lock=True)
-                if goal.member_id != seat.member.id:
-                    raise StaleAction("You can only update your own goals.")
-                keys = await goals.set_progress(session, seat.pairing, goal, user_id, progress, deps.clock())
-            await _deliver(deps, keys)
-            await refresh_home(deps, team_id, user_id)
-        except StaleAction as stale:
-            await _tell(deps, body, respond, str(stale))
+        if not goal_id.isdecimal() or progress not in ("not_started", "in_progress", "done"):
+            raise StaleAction("That choice is out of date.")
+        async with deps.sessionmaker.begin() as session:
+            goal = await session.get(Goal, int(goal_id))
+            if goal is None or goal.pairing_id is None:
+                raise StaleAction("That goal no longer exists.")
+            seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=goal.pairing_id, lock=True)
+            if goal.member_id != seat.member.id:
+                raise StaleAction("You can only update your own goals.")
+            keys = await goals.set_progress(session, seat.pairing, goal, user_id, progress, deps.clock())
+        await _deliver(deps, keys)
+        await refresh_home(deps, team_id, user_id)
 
     # --- view submissions -------------------------------------------------------------------------------
 
