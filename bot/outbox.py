@@ -32,7 +32,7 @@ from bot.deps import Deps
 from bot.models import Member, OutboxMessage, Pairing
 from bot.ratelimit import SlackPacer
 from bot.slack import PERMANENT_ERRORS, slack_error
-from bot.sqlutil import insert_ignoring_conflicts
+from bot.sqlutil import bulk_insert, insert_ignoring_conflicts
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +80,13 @@ async def enqueue(
     return bool(result.rowcount)
 
 
-async def enqueue_many(session: AsyncSession, messages: list[dict[str, Any]], *, now: dt.datetime) -> None:
-    """Queue many messages in one statement (a round's introductions); keys as in `enqueue`.
+async def enqueue_new(session: AsyncSession, messages: list[dict[str, Any]], *, now: dt.datetime) -> None:
+    """Queue many messages whose keys cannot exist yet (they name rows created in the same
+    transaction, like a new round's pairings), in one bulk insert (COPY on PostgreSQL).
 
     Each dict has workspace_id, key, payload and channel or users (a list),
-    optionally pairing_id and member_id.
+    optionally pairing_id and member_id. Should a key exist after all, the unique
+    constraint fails the whole transaction rather than queue a message twice.
     """
     if not messages:
         return
@@ -97,8 +99,7 @@ async def enqueue_many(session: AsyncSession, messages: list[dict[str, Any]], *,
         }
         for m in messages
     ]
-    table = OutboxMessage.__table__
-    await session.execute(insert_ignoring_conflicts(session, table, ["workspace_id", "idempotency_key"]), rows)
+    await bulk_insert(session, OutboxMessage.__table__, rows)
 
 
 @dataclass

@@ -330,7 +330,7 @@ async def _queue_intros(
         )
         messages.append({"workspace_id": workspace.id, "key": f"intro:{pairing_id}", "users": users,
                          "pairing_id": pairing_id, "payload": payload})
-    await outbox.enqueue_many(session, messages, now=now)
+    await outbox.enqueue_new(session, messages, now=now)
 
 
 async def _tell_waiting(
@@ -344,7 +344,7 @@ async def _tell_waiting(
         update(Member).where(Member.id.in_(waiting)).values(priority=True).execution_options(synchronize_session=False)
     )
     following = program.next_round_at if program.next_round_at and program.next_round_at > now else None
-    await outbox.enqueue_many(session, [
+    await outbox.enqueue_new(session, [
         {"workspace_id": workspace.id, "key": f"waiting:{round_.id}:{member_id}", "member_id": member_id,
          "users": [cohort.slack_ids[member_id]], "payload": waiting_message(next_round=following)}
         for member_id in waiting
