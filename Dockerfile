@@ -1,4 +1,6 @@
-# Tandem: a slim, non-root image that runs `python app.py` (serve).
+# Tandem: a slim image that runs `python app.py` (serve) as a non-root user.
+# The application code belongs to root and is read-only for that user; only /data
+# (a volume: the embedded SQLite database) is writable.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,11 +13,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 COPY requirements.txt /tmp/requirements.txt
 RUN pip install --no-cache-dir -r /tmp/requirements.txt \
     && useradd --create-home --uid 10001 tandem \
-    && install -d -o 10001 -g 10001 /app /data
+    && install -d -o 10001 -g 10001 -m 0750 /data
 
 WORKDIR /app
-COPY --chown=10001:10001 . .
-# The embedded SQLite database lives on a volume; use PostgreSQL to scale out.
+# Owned by root (COPY's default), so the app user cannot change its own code.
+COPY . .
+# The embedded SQLite database lives on a volume; use PostgreSQL (compose.yaml) to scale out.
 ENV DATABASE_URL=sqlite:////data/tandem.db
 VOLUME ["/data"]
 USER 10001

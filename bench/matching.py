@@ -30,6 +30,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import report  # noqa: E402
 from bench.synthetic import generate_workspace  # noqa: E402
 from bot.matching import (  # noqa: E402
     Weights,
@@ -41,7 +42,9 @@ from bot.matching import (  # noqa: E402
     score_pair,
     solve_indices,
 )
-from bot.matching.solve import CARD_BONUS  # noqa: E402
+from bench.fullgraph import dual_bound, full_exact, full_lp_bound, half_edge_bound  # noqa: E402
+from bot.matching.decompose import DECOMPOSE_ABOVE, PART_SIZE  # noqa: E402
+from bot.matching.graph import RECENT_PENALTY  # noqa: E402
 
 
 def _timed(fn):
@@ -70,76 +73,93 @@ def _random_pairing(ws, seed: int):
     return groups, float(np.mean(scores)), blocked, repeats
 
 
-def _highs_bound(graph) -> float:
-    """Same LP with scipy's HiGHS (slow; a cross-check of the assignment solve)."""
-    from scipy import sparse
-    from scipy.optimize import linprog
-
-    m = graph.num_edges
-    a = sparse.csc_matrix((np.ones(2 * m), (np.concatenate([graph.u, graph.v]), np.tile(np.arange(m), 2))),
-                          shape=(graph.n, m))
-    res = linprog(-(graph.weight + float(CARD_BONUS)), A_ub=a, b_ub=np.ones(graph.n), bounds=(0, 1), method="highs")
-    return -res.fun
-
-
-def run_size(n: int, seed: int, k: int, exact_max: int, highs_max: int) -> dict:
+def run_size(n: int, seed: int, k: int, full_exact_max: int, cg_rounds: int, bound_kind: str = "dual",
+             decompose_above: int | None = DECOMPOSE_ABOVE, part_size: int = PART_SIZE,
+             engine_only: bool = False) -> dict:
     ws = generate_workspace(n, seed)
     w = Weights()
-    graph, t_build = _timed(lambda: build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
-    sol, t_solve = _timed(lambda: solve_indices(graph, method="auto"))
-    result, t_cohort = _timed(lambda: match_cohort(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
+    row: dict = dict(n=n)
+    if not engine_only:  # the whole-cohort candidate graph and one solve, timed apart
+        graph, t_build = _timed(lambda: build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
+        sol, t_solve = _timed(lambda: solve_indices(graph, method="auto"))
+        row.update(edges=graph.num_edges, t_build=t_build, t_solve=t_solve,
+                   sparse_weight=matching_weight(graph, sol.pairs) / 100, sparse_pairs=len(sol.pairs))
+    result, t_cohort = _timed(lambda: match_cohort(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k,
+                                                   odd_policy="wait", decompose_above=decompose_above,
+                                                   part_size=part_size))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    mem_build = _traced_peak_mb(lambda: build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
-    mem_solve = _traced_peak_mb(lambda: solve_indices(graph, method="auto"))
-    ours = matching_weight(graph, sol.pairs)
-    lp = sol if sol.lp_bound is not None else solve_indices(graph, method="lp")
-    row = dict(n=n, edges=graph.num_edges, method=sol.method, t_build=t_build, t_solve=t_solve,
-               t_cohort=t_cohort, mem_build=mem_build, mem_solve=mem_solve, rss=rss_mb,
-               pairs=len(sol.pairs), weight=ours / 100, lp_bound=lp.lp_bound / 100, odd=lp.odd_cycles,
-               vs_bound=ours / lp.lp_bound, lp_weight=matching_weight(graph, lp.pairs) / 100)
-    if n <= exact_max:
-        exact, t_exact = _timed(lambda: solve_indices(graph, method="exact"))
-        row.update(t_exact=t_exact, exact_weight=matching_weight(graph, exact.pairs) / 100,
-                   exact_pairs=len(exact.pairs))
-    if n <= highs_max:
-        row["highs_bound"] = (_highs_bound(graph) - CARD_BONUS * len(sol.pairs)) / 100
+    if not engine_only:
+        mem_build = _traced_peak_mb(lambda: build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
+        mem_solve = _traced_peak_mb(lambda: solve_indices(graph, method="auto"))
+        row.update(mem_build=mem_build, mem_solve=mem_solve)
+    # The engine's own objective, in points: scores minus the penalty of each repeat it had to use.
+    pairs = len(result.groups)
+    ours = result.total_score - RECENT_PENALTY * len(result.repeats)
+    row.update(method=result.method, t_cohort=t_cohort, rss=rss_mb, pairs=pairs, weight=ours)
+    if engine_only and (bound_kind != "none" or n <= full_exact_max):  # the references start from it
+        graph = build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=30 if bound_kind == "half" else k)
+    if bound_kind != "none":
+        if bound_kind == "dual":
+            (bound, left), t_bound = _timed(lambda: dual_bound(graph, pairs, rounds=cg_rounds))
+        elif bound_kind == "half":
+            bound, t_bound = _timed(lambda: half_edge_bound(graph, pairs))
+        else:
+            bound, t_bound = _timed(lambda: full_lp_bound(graph, pairs, rounds=cg_rounds))
+        row.update(full_bound=bound, t_bound=t_bound, vs_full_bound=ours / bound, bound_kind=bound_kind)
+    if n <= full_exact_max:
+        (ex_pairs, ex_weight), t_exact = _timed(lambda: full_exact(graph))
+        row.update(full_exact=ex_weight, full_exact_pairs=ex_pairs, t_full_exact=t_exact,
+                   vs_full_exact=ours / ex_weight)
+    by_id = {p.member_id: p for p in ws.profiles}
     groups, rnd_mean, rnd_blocked, rnd_repeats = _random_pairing(ws, seed)
     f, rf = result.figures, cohort_figures(ws.profiles, groups)
-    row.update(mean_score=result.total_score / max(1, sum(len(g) * (len(g) - 1) // 2 for g in result.groups)),
+    row.update(mean_score=result.total_score / max(1, pairs),
                two_way=f.share_two_way, cross=f.share_cross_department, matched=f.share_matched,
                gap=f.mean_experience_gap, repeats=len(result.repeats),
+               blocked=sum(not is_allowed(by_id[a], by_id[b]) for a, b in result.groups),
                rnd_mean_score=rnd_mean, rnd_two_way=rf.share_two_way, rnd_cross=rf.share_cross_department,
                rnd_matched=rf.share_matched, rnd_gap=rf.mean_experience_gap, rnd_blocked=rnd_blocked,
                rnd_repeats=rnd_repeats)
     return row
 
 
-def _print_rows(rows: list[dict]) -> None:
-    print("\nSpeed and memory (engine = build + solve, method auto)")
-    print("| n | edges | method | build s | solve s | engine s | match_cohort s | build MB | solve MB | peak RSS MB |")
+def _print_rows(sizes: list[list[dict]]) -> None:
+    """One row per size: times and memory as median (min–max) of the runs; quality and
+    figures from the first run (the engine is deterministic for a seed)."""
+    print("\nSpeed and memory (one whole-cohort candidate graph: build + solve; match_cohort is the engine:"
+          " column generation, full-graph check, and the decomposition above its threshold)")
+    print("| n | edges | method | build s | solve s | build + solve s | match_cohort s | build MB | solve MB | peak RSS MB |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['n']} | {r['edges']} | {r['method']} | {r['t_build']:.2f} | {r['t_solve']:.2f} | "
-              f"{r['t_build'] + r['t_solve']:.2f} | {r['t_cohort']:.2f} | {r['mem_build']:.0f} | "
-              f"{r['mem_solve']:.0f} | {r['rss']:.0f} |")
-    print("\nQuality (total weight, points; same candidate graph)")
-    print("| n | engine | exact (time s) | engine/exact | LP method/exact | LP bound | engine/bound | HiGHS bound |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        exact = f"{r['exact_weight']:.0f} ({r['t_exact']:.1f})" if "exact_weight" in r else "-"
-        ratio = f"{r['weight'] / r['exact_weight']:.5f}" if "exact_weight" in r else "-"
-        lp_ratio = f"{r['lp_weight'] / r['exact_weight']:.5f}" if "exact_weight" in r else "-"
-        highs = f"{r['highs_bound']:.1f}" if "highs_bound" in r else "-"
-        print(f"| {r['n']} | {r['weight']:.0f} | {exact} | {ratio} | {lp_ratio} | {r['lp_bound']:.1f} | "
-              f"{r['vs_bound']:.5f} | {highs} |")
+    for runs in sizes:
+        r = runs[0]
+
+        def s(key: str, fmt: str = ".2f") -> str:
+            if key not in r:
+                return "-"
+            return report.spread([run[key] for run in runs], fmt)  # noqa: B023 - used at once
+
+        engine = report.spread([run["t_build"] + run["t_solve"] for run in runs]) if "t_build" in r else "-"
+        print(f"| {r['n']} | {r.get('edges', '-')} | {r['method']} | {s('t_build')} | {s('t_solve')} | {engine} | "
+              f"{s('t_cohort')} | {s('mem_build', '.0f')} | {s('mem_solve', '.0f')} | {s('rss', '.0f')} |")
+    print("\nQuality against the FULL allowed graph (points; match_cohort, odd one out waiting)")
+    print("| n | pairs | engine weight | full-graph exact (s) | engine/exact | full-graph bound (s) | engine/bound |")
+    print("|---|---|---|---|---|---|---|")
+    for runs in sizes:
+        r = runs[0]
+        exact = f"{r['full_exact']:.0f} ({r['t_full_exact']:.0f})" if "full_exact" in r else "-"
+        ratio = f"{r['vs_full_exact']:.5f}" if "full_exact" in r else "-"
+        bound = f"{r['bound_kind']}: {r['full_bound']:.0f} ({r['t_bound']:.0f})" if "full_bound" in r else "-"
+        vs = f"{r['vs_full_bound']:.5f}" if "full_bound" in r else "-"
+        print(f"| {r['n']} | {r['pairs']} | {r['weight']:.0f} | {exact} | {ratio} | {bound} | {vs} |")
     print("\nFigures: engine vs random pairing")
     print("| n | mean pair score | two-way | cross-dept | matched | mean exp gap | blocked pairs | repeats |")
     print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
+    for runs in sizes:
+        r = runs[0]
         print(f"| {r['n']} | {r['mean_score']:.1f} vs {r['rnd_mean_score']:.1f} | "
               f"{r['two_way']:.1%} vs {r['rnd_two_way']:.1%} | {r['cross']:.1%} vs {r['rnd_cross']:.1%} | "
               f"{r['matched']:.1%} vs {r['rnd_matched']:.1%} | {r['gap']:.2f} vs {r['rnd_gap']:.2f} | "
-              f"0 vs {r['rnd_blocked']} | {r['repeats']} vs {r['rnd_repeats']} |")
+              f"{r['blocked']} vs {r['rnd_blocked']} | {r['repeats']} vs {r['rnd_repeats']} |")
 
 
 def main() -> None:
@@ -147,21 +167,41 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 20000])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--k", type=int, default=30)
-    ap.add_argument("--exact-max", type=int, default=10000, help="largest n for the (slow) exact reference")
-    ap.add_argument("--highs-max", type=int, default=2000, help="largest n for the HiGHS cross-check")
+    ap.add_argument("--full-exact-max", type=int, default=1000,
+                    help="largest n for the exact optimum on the full graph (n^2/2 edges; 15 s at 1k)")
+    ap.add_argument("--cg-rounds", type=int, default=3, help="column-generation rounds of the full-graph LP bound")
+    ap.add_argument("--bound", choices=("dual", "lp", "half", "none"), default="dual",
+                    help="dual: the engine's LP duals priced exactly on the full graph (fast); lp: HiGHS (slow);"
+                         " half: each person's best full-graph pair, halved and summed (no LP; looser);"
+                         " none: no bound (100k: the whole-cohort bound takes longer than a lock hold)")
+    ap.add_argument("--decompose-above", type=int, default=DECOMPOSE_ABOVE,
+                    help=f"decompose cohorts above this size (default {DECOMPOSE_ABOVE}; 0: always, -1: never)")
+    ap.add_argument("--part-size", type=int, default=PART_SIZE, help=f"members per part (default {PART_SIZE})")
+    ap.add_argument("--engine-only", action="store_true",
+                    help="time match_cohort alone (no separate whole-cohort build and solve): its own peak RSS")
+    report.add_runs_argument(ap)
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker is not None:
-        print(json.dumps(run_size(args.worker, args.seed, args.k, args.exact_max, args.highs_max)))
+        above = None if args.decompose_above < 0 else args.decompose_above
+        print(json.dumps(run_size(args.worker, args.seed, args.k, args.full_exact_max, args.cg_rounds, args.bound,
+                                  above, args.part_size, args.engine_only)))
         return
-    rows = []
+    print(report.header(db="none (the engine alone)", runs=args.runs))
+    sizes = []
     for n in args.sizes:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n), "--seed", str(args.seed),
-               "--k", str(args.k), "--exact-max", str(args.exact_max), "--highs-max", str(args.highs_max)]
-        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-        rows.append(json.loads(out.strip().splitlines()[-1]))
-        print(f"n={n} done: engine {rows[-1]['t_build'] + rows[-1]['t_solve']:.2f} s", file=sys.stderr)
-    _print_rows(rows)
+               "--k", str(args.k), "--full-exact-max", str(args.full_exact_max), "--cg-rounds", str(args.cg_rounds), "--bound", args.bound,
+               "--decompose-above", str(args.decompose_above), "--part-size", str(args.part_size)]
+        cmd += ["--engine-only"] if args.engine_only else []
+        runs = []
+        for _ in range(args.runs):  # each run in a fresh process: peak memory is the run's own
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+            print(f"n={n} done: match_cohort {runs[-1]['t_cohort']:.2f} s", file=sys.stderr)
+        sizes.append(runs)
+    _print_rows(sizes)
+    print(report.footer())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """Benchmark: a whole matching round through the database.
 
 Loads a seeded synthetic workspace (bench/synthetic.py) into a fresh database,
-with its history of past rounds, then times what a real round does in one
-transaction: load the cohort, build the candidate graph, solve, and store the
-round, its pairings, planned sessions and queued introductions.
+with its history of past rounds, then times what a real round does, the
+way a round's worker does (bot/round_tasks.py): load the cohort (a read-only transaction),
+build the candidate graph and solve (no transaction open), then check that the plan is still
+current and store the round, its pairings, planned sessions and queued introductions (one
+write transaction; "store" includes the check, "commit" is its COMMIT).
 
     .venv/bin/python bench/round.py --sizes 1000 10000 20000
     .venv/bin/python bench/round.py --sizes 10000 --database postgresql://postgres@127.0.0.1/bench
@@ -27,21 +29,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bench import report  # noqa: E402
 from bench.synthetic import generate_workspace  # noqa: E402
-from bot.db import make_engine, make_sessionmaker  # noqa: E402
+from bot.crypto import keyring_of, new_data_key_text  # noqa: E402
+from bot.db import make_engine, make_sessionmaker, reading  # noqa: E402
 from bot.migrate import downgrade, upgrade  # noqa: E402
 from bot.models import (  # noqa: E402
     Member,
     MemberBlock,
     MemberSkill,
+    Membership,
     OutboxMessage,
     Pairing,
     PairingMember,
     Round,
     Skill,
 )
-from bot.rounds import load_cohort, plan_round, store_round  # noqa: E402
-from bot.workspaces import ensure_workspace, program_of  # noqa: E402
+from bot.rounds import plan_round, read_round, still_current, store_round  # noqa: E402
+from bot.workspaces import ensure_workspace, program_of, workspace_of  # noqa: E402
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
 
@@ -68,10 +73,15 @@ async def _load(sessionmaker, n: int, seed: int) -> None:  # type: ignore[no-unt
         ]
         result = await session.execute(insert(Member).returning(Member.id, sort_by_parameter_order=True), member_rows)
         member_id = dict(zip((p.member_id for p in ws_data.profiles), [r[0] for r in result], strict=True))
+        await session.execute(insert(Membership), [  # everyone in the workspace's (one) program
+            {"program_id": program.id, "member_id": member_id[p.member_id], "status": "active",
+             "priority": p.priority, "joined_at": NOW, "updated_at": NOW} for p in ws_data.profiles])
         skills = [{"member_id": member_id[p.member_id], "skill_id": skill_id[s], "kind": kind}
                   for p in ws_data.profiles for kind, ids in (("offer", p.offers), ("want", p.wants)) for s in ids]
         await session.execute(insert(MemberSkill), skills)
-        blocks = [{"member_id": member_id[p.member_id], "blocked_user_id": f"U{b:07d}"}
+        ring = keyring_of(session)
+        blocks = [{"member_id": member_id[p.member_id], "blocked_user_id": f"U{b:07d}",
+                   "blocked_hash": ring.block_hash(f"U{b:07d}")}
                   for p in ws_data.profiles for b in p.blocked]
         if blocks:
             await session.execute(insert(MemberBlock), blocks)
@@ -106,19 +116,25 @@ async def bench_size(url: str, n: int, seed: int) -> dict[str, float]:
     engine = make_engine(url)
     await downgrade(engine, "base")
     await upgrade(engine)
-    sessionmaker = make_sessionmaker(engine)
+    sessionmaker = make_sessionmaker(engine, new_data_key_text())  # a throwaway key: benchmarks keep no text
     await _load(sessionmaker, n, seed)
     rss_before = _rss_mb()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    async with sessionmaker.begin() as session:
-        ws = await ensure_workspace(session, "TBENCH", NOW)
+    # As the worker runs a round (bot/round_tasks.py): read the cohort in a read-only
+    # transaction, match with none open, then check and store in one write transaction.
+    async with reading(sessionmaker) as session:
+        ws = await workspace_of(session, "TBENCH")
+        assert ws is not None
         program = await program_of(session, ws.id)
-        cohort = await load_cohort(session, program)
-        t1 = time.perf_counter()
-        plan = plan_round(cohort, program)
-        t2 = time.perf_counter()
-        await store_round(session, ws, program, cohort, plan, NOW)
+        read = await read_round(session, program, NOW)
+    t1 = time.perf_counter()
+    plan = plan_round(read.cohort, program)
+    t2 = time.perf_counter()
+    async with sessionmaker.begin() as session:
+        program = await program_of(session, ws.id)
+        assert await still_current(session, program, read, plan)
+        await store_round(session, read.workspace, program, read.cohort, plan, NOW)
         t3 = time.perf_counter()
     t4 = time.perf_counter()
     async with sessionmaker() as session:
@@ -136,16 +152,26 @@ async def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 20000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
+    report.add_runs_argument(parser)
     args = parser.parse_args()
-    print(f"{'members':>8} {'load s':>7} {'match s':>8} {'store s':>8} {'commit s':>9} {'TOTAL s':>8} "
-          f"{'groups':>7} {'two-way':>8} {'matched':>8} {'method':>7} {'peak RSS MB':>12}")
+    print(report.header(db=await report.describe_database(args.database), runs=args.runs))
+    print("| members | load s | match s | store s | commit s | total s | groups | two-way | matched | method "
+          "| peak RSS MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = args.database or f"sqlite:///{os.path.join(tmp, 'bench.db')}"
-            r = await bench_size(url, n, args.seed)
-        print(f"{n:>8} {r['load']:>7.2f} {r['match']:>8.2f} {r['store']:>8.2f} {r['commit']:>9.2f} "
-              f"{r['total']:>8.2f} {r['groups']:>7} {r['two_way']:>8.1%} {r['matched']:>8.1%} {r['method']:>7} "
-              f"{r['peak_rss_mb']:>12.0f}")
+        runs = []
+        for _ in range(args.runs):
+            with tempfile.TemporaryDirectory() as tmp:
+                url = args.database or f"sqlite:///{os.path.join(tmp, 'bench.db')}"
+                runs.append(await bench_size(url, n, args.seed))
+        r = report.medians(runs)
+
+        def s(key: str) -> str:
+            return report.spread([run[key] for run in runs])  # noqa: B023 - used at once
+
+        print(f"| {n} | {s('load')} | {s('match')} | {s('store')} | {s('commit')} | {s('total')} | {r['groups']} "
+              f"| {r['two_way']:.1%} | {r['matched']:.1%} | {r['method']} | {r['peak_rss_mb']:.0f} |", flush=True)
+    print(report.footer())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.devtools.workforce import (  # noqa: E402 - the catalogs are shared with the demo
+from devtools.workforce import (  # noqa: E402 - the catalogs are shared with the demo
     DEPARTMENTS,
     EXPERIENCE_SHARES,
     FIRST_NAMES,

@@ -20,21 +20,21 @@ timestamp or state change in the same transaction as the keyed outbox message).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import outbox
+from bot import memberships, outbox
 from bot.blocks.sessions import (
     checkin_message, feedback_ask, fit_check, pairing_closed, resumed_message, retro_prompt, stalled_prompt,
 )
-from bot.deps import Deps
-from bot.localtime import meeting_slot, pair_friendly_time
-from bot.models import Pairing, Session
+from bot.localtime import after_days_off, meeting_slot, pair_friendly_time
+from bot.models import Pairing, Program, Session
 from bot.sessions import (
-    KICKOFF_AFTER, Seat, StaleAction, _due_sessions, _programs, due_stamp, ended_text, pair_destination,
-    pairing_zones, session_dates, slack_ids, with_people,
+    KICKOFF_AFTER, Seat, StaleAction, due_sessions, due_stamp, ended_text, pair_destination,
+    pairing_days, pairing_zones, session_dates, slack_ids, with_people,
 )
 
 CHECKIN_AFTER = dt.timedelta(hours=2)
@@ -46,23 +46,26 @@ RETRO_AFTER = dt.timedelta(days=3)
 
 
 def checkin_at(sess: Session, pairing: Pairing) -> dt.datetime:
-    return pair_friendly_time(sess.due_at + CHECKIN_AFTER, pairing_zones(pairing))
+    """"Did you meet?": the friendliest hour after the session, on a working day for everyone
+    (a check-in that would land on someone's day off waits for the next shared working day)."""
+    zones = pairing_zones(pairing)
+    return after_days_off(pair_friendly_time(sess.due_at + CHECKIN_AFTER, zones), zones, pairing_days(pairing))
 
 
 def checkin_reminder_at(sess: Session, pairing: Pairing) -> dt.datetime:
     assert sess.checkin_sent_at is not None
-    return pair_friendly_time(sess.checkin_sent_at + CHECKIN_REMINDER_AFTER, pairing_zones(pairing))
+    zones = pairing_zones(pairing)
+    return after_days_off(pair_friendly_time(sess.checkin_sent_at + CHECKIN_REMINDER_AFTER, zones), zones,
+                          pairing_days(pairing))
 
 
 # --- due work -----------------------------------------------------------------------------------------------
 
-async def send_due_checkins(deps: Deps, now: dt.datetime) -> int:
+async def send_due_checkins(session: AsyncSession, program: Program, now: dt.datetime) -> int:
     """Check-ins after sessions, one reminder when nobody answered, then silence."""
     done = 0
-    for program_id, workspace_id, _lead in await _programs(deps):
-        async with deps.sessionmaker.begin() as session:
-            for sess in await _due_sessions(session, program_id, Session.due_at <= now - CHECKIN_AFTER):
-                done += await _checkin_step(session, workspace_id, sess, now)
+    for sess in await due_sessions(session, program.id, Session.due_at <= now - CHECKIN_AFTER):
+        done += await _checkin_step(session, program.workspace_id, sess, now)
     return done
 
 
@@ -127,23 +130,21 @@ async def _count_missed(
     return keys
 
 
-async def finish_pairings(deps: Deps, now: dt.datetime) -> int:
+async def finish_pairings(session: AsyncSession, program: Program, now: dt.datetime) -> int:
     """Complete pairings whose last session is behind them (retrospective), and end
     stalled pairings nobody answered for a week."""
     done = 0
-    for program_id, workspace_id, _lead in await _programs(deps):
-        async with deps.sessionmaker.begin() as session:
-            last_due = (select(func.max(Session.due_at))
-                        .where(Session.pairing_id == Pairing.id, Session.state != "cancelled").scalar_subquery())
-            pairings = await session.scalars(
-                select(Pairing)
-                .where(Pairing.program_id == program_id, Pairing.state.in_(("active", "paused")),
-                       or_(Pairing.state == "paused", last_due <= now - RETRO_AFTER))
-                .with_for_update(skip_locked=True, of=Pairing)
-                .options(with_people(), selectinload(Pairing.sessions))
-            )
-            for pairing in pairings:
-                done += await _finish_one(session, workspace_id, pairing, now)
+    last_due = (select(func.max(Session.due_at))
+                .where(Session.pairing_id == Pairing.id, Session.state != "cancelled").scalar_subquery())
+    pairings = await session.scalars(
+        select(Pairing)
+        .where(Pairing.program_id == program.id, Pairing.state.in_(("active", "paused")),
+               or_(Pairing.state == "paused", last_due <= now - RETRO_AFTER))
+        .with_for_update(skip_locked=True, of=Pairing)
+        .options(with_people(), selectinload(Pairing.sessions))
+    )
+    for pairing in pairings:
+        done += await _finish_one(session, program.workspace_id, pairing, now)
     return done
 
 
@@ -190,6 +191,8 @@ async def close_pairing(
         if s.state == "planned":
             s.state = "cancelled"
     keys = []
+    await memberships.set_priority(session, pairing.program_id,
+                                   [pm.member_id for pm in pairing.members if pm.member_id in priority_member_ids], True)
     for pm in pairing.members:
         first = pm.member_id in priority_member_ids
         if first:
@@ -205,26 +208,35 @@ async def close_pairing(
 
 # --- answers to buttons -------------------------------------------------------------------------------------
 
-async def answer_met(session: AsyncSession, seat: Seat, sess: Session, now: dt.datetime) -> list[str]:
-    """"We met": the session counts, the streak resets, and the others are asked for
-    their feedback by DM. The clicker gets the feedback modal (opened by the handler)."""
+@dataclass(frozen=True)
+class MetAnswer:
+    """What "We met" did: `first` when this click recorded the meeting (a later click
+    by the partner only opens their feedback modal); `keys` of the queued messages."""
+
+    first: bool
+    keys: list[str]
+
+
+async def answer_met(session: AsyncSession, seat: Seat, sess: Session, now: dt.datetime) -> MetAnswer:
+    """"We met": the session counts, the streak resets, and every member gets a feedback
+    button by DM (it stays usable for a week; App Home lists it too until answered).
+    The clicker also gets the feedback modal at once (opened by the handler)."""
     if sess.state == "met":
-        return []
+        return MetAnswer(first=False, keys=[])
     if sess.state == "cancelled":
         raise StaleAction(f"Session {sess.sequence} was cancelled, so this no longer applies.")
     sess.state, sess.answered_at = "met", now
     seat.pairing.silent_streak = 0
     keys = []
-    for pm in seat.pairing.members:
-        if pm.member_id == seat.member.id:
-            continue
+    for pm in seat.pairing.members:  # the clicker too: the modal may be closed, or never open
         key = f"feedback-ask:{sess.id}:{pm.member_id}"
         await outbox.enqueue(session, workspace_id=seat.workspace_id, key=key, now=now,
                              users=[pm.member.slack_user_id], member_id=pm.member_id,
                              payload=feedback_ask(session_id=sess.id, sequence=sess.sequence,
-                                                  user_id=seat.member.slack_user_id))
+                                                  user_id=seat.member.slack_user_id,
+                                                  own=pm.member_id == seat.member.id))
         keys.append(key)
-    return keys
+    return MetAnswer(first=True, keys=keys)
 
 
 async def answer_skipped(session: AsyncSession, seat: Seat, sess: Session, now: dt.datetime) -> list[str]:
@@ -252,17 +264,20 @@ async def answer_fit(session: AsyncSession, seat: Seat, ok: bool, now: dt.dateti
 
 
 async def answer_stalled(session: AsyncSession, seat: Seat, choice: str, now: dt.datetime) -> list[str]:
-    """Continue (the pairing resumes with its next session re-planned), re-pair (both first
-    next round) or stop (the pairing ends; the others still go first)."""
+    """Continue (the pairing resumes with its next session re-planned), re-pair or stop (the
+    pairing ends kindly; everyone goes first next round).
+
+    Continuing needs everyone: a "Stop" or "Re-pair" from any member ends the pairing,
+    even after another member's "Continue" has put it back on."""
     pairing = seat.pairing
-    if pairing.state != "paused":
+    resumed = pairing.state == "active" and stalled_since(pairing) is not None
+    if pairing.state != "paused" and not (resumed and choice != "continue"):
         raise StaleAction("Your pairing is already back on." if pairing.state == "active" else ended_text(pairing))
     if choice == "continue":
         return await _resume(session, seat, now)
     everyone = {pm.member_id for pm in pairing.members}
-    first = everyone if choice == "repair" else everyone - {seat.member.id}
     return await close_pairing(session, seat.workspace_id, pairing, now, reason="re-pair" if choice == "repair"
-                               else "stopped", priority_member_ids=first)
+                               else "stopped", priority_member_ids=everyone)
 
 
 async def _resume(session: AsyncSession, seat: Seat, now: dt.datetime) -> list[str]:
@@ -271,9 +286,10 @@ async def _resume(session: AsyncSession, seat: Seat, now: dt.datetime) -> list[s
     upcoming = sorted((s for s in pairing.sessions if s.state == "planned"), key=lambda s: s.sequence)
     due = None
     if upcoming:
-        first = meeting_slot((now + KICKOFF_AFTER).date(), pairing_zones(pairing))
-        for s, new_due in zip(upcoming, session_dates(cadence=pairing.cadence, count=len(upcoming), first=first),
-                              strict=True):
+        zones = pairing_zones(pairing)
+        first = meeting_slot((now + KICKOFF_AFTER).date(), zones, pairing_days(pairing))
+        for s, new_due in zip(upcoming, session_dates(cadence=pairing.cadence, count=len(upcoming), first=first,
+                                                      zones=zones), strict=True):
             s.due_at = new_due
             s.prompt_sent_at = s.reminder_sent_at = s.checkin_sent_at = s.checkin_reminder_sent_at = None
         due = upcoming[0].due_at

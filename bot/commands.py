@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bot.slacktext import decode
 
 PAUSE_DEFAULT_WEEKS = 4
 PAUSE_MAX_WEEKS = 12
@@ -17,7 +19,7 @@ ADMIN_COMMANDS = (
     "admin", "admin announce", "admin match", "admin match preview", "admin stats", "admin export",
 )
 
-_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|[^>]*)?>$|^([CG][A-Z0-9]{2,30})$")
+_CHANNEL_REF = re.compile(r"^<#([CG][A-Z0-9]{2,30})(?:\|([^>]*))?>$|^([CG][A-Z0-9]{2,30})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +31,17 @@ class Command:
     weeks: int | None = None
     channel_id: str | None = None
     problem: str | None = None
+    channel_name: str = field(default="", compare=False)  # from "<#C…|name>": a new program's name
 
     @property
     def is_admin(self) -> bool:
         return self.name.startswith("admin")
+
+    @property
+    def text(self) -> str:
+        """The command again as text (a verb and its number of weeks), to re-run it once the
+        person picked a program."""
+        return f"pause {self.weeks}" if self.name == "pause" and self.weeks else self.name
 
 
 def parse(text: str | None) -> Command:
@@ -44,15 +53,18 @@ def parse(text: str | None) -> Command:
     rest = words[1].strip() if len(words) > 1 else ""
     if head in ("help", "join", "profile", "status", "goals", "resume", "leave", "forget-me") and not rest:
         return Command(head)
+    # Free text is decoded from Slack's escaping here, once (bot.slacktext); output escapes once.
     if head == "ask":
-        return Command("ask", arg=rest[:MAX_ARG_CHARS]) if rest else _help("Tell me what to ask: `/tandem ask <text>`.")
+        asked = decode(rest).strip()
+        return Command("ask", arg=asked[:MAX_ARG_CHARS]) if asked else _help("Tell me what to ask: `/tandem ask <text>`.")
     if head == "experts":
-        return Command("experts", arg=rest[:100]) if rest else _help("Name a skill: `/tandem experts <skill>`.")
+        skill = decode(rest).strip()
+        return Command("experts", arg=skill[:100]) if skill else _help("Name a skill: `/tandem experts <skill>`.")
     if head == "pause":
         return _parse_pause(rest)
     if head == "admin":
         return _parse_admin(rest)
-    return _help(f"I don't know `{_snippet(text or '')}`." if head != "help" else None)
+    return _help(f"I don't know `{_snippet(decode(text or ''))}`." if head != "help" else None)
 
 
 def _parse_pause(rest: str) -> Command:
@@ -70,7 +82,8 @@ def _parse_admin(rest: str) -> Command:
         return Command("admin")
     if lowered[0] == "announce":
         if len(words) == 2 and (m := _CHANNEL_REF.match(words[1])):
-            return Command("admin announce", channel_id=m.group(1) or m.group(2))
+            # arg: the channel's name when Slack escaped the mention with it (a new program's name)
+            return Command("admin announce", channel_id=m.group(1) or m.group(3), channel_name=(m.group(2) or "")[:80])
         return _help("Name the channel: `/tandem admin announce #channel`.", admin=True)
     if lowered == ["match"]:
         return Command("admin match")

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.db import async_database_url
+
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 Mode = Literal["socket", "http"]
 
@@ -31,7 +33,20 @@ class Settings(BaseSettings):
     DATABASE_URL: str = "sqlite:///tandem.db"
     PORT: int = Field(default=3000, ge=1, le=65535)
     TANDEM_ADMINS: str = ""
+    # Key-encryption key for private text (bot/crypto.py): 32 bytes, base64. On a SQLite
+    # file database it may be left out: one is generated once beside the database.
+    TANDEM_DATA_KEY: SecretStr | None = None
+    # Where members' wrapped data keys live, apart from the database (bot/keystore.py);
+    # unset: tandem-keys.db beside a SQLite database, `<name>_keys` beside a PostgreSQL one.
+    TANDEM_KEY_STORE_URL: str | None = None
     LOG_LEVEL: str = "INFO"
+    # OAuth v2 install for many workspaces (README, "Distribution"): with both of these and
+    # no SLACK_BOT_TOKEN, every token comes from an installation (bot/installations.py).
+    SLACK_CLIENT_ID: str | None = None
+    SLACK_CLIENT_SECRET: SecretStr | None = None
+    SLACK_OAUTH_REDIRECT_URL: str | None = None
+    # An uninstalled workspace's data is kept this long (a reinstall resumes), then purged.
+    TANDEM_UNINSTALLED_RETENTION_DAYS: int = Field(default=30, ge=0, le=3650)
 
     @field_validator("SLACK_BOT_TOKEN")
     @classmethod
@@ -54,12 +69,33 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL ending in /api/")
         return v
 
+    @field_validator("SLACK_OAUTH_REDIRECT_URL")
+    @classmethod
+    def _redirect_url_shape(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError("must be the http(s) URL of GET /slack/oauth_redirect registered with Slack")
+        return v
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _database_url_shape(cls, v: str) -> str:
-        from bot.db import async_database_url  # local import: db imports nothing from here
-
         async_database_url(v)  # raises ValueError when unsupported
+        return v
+
+    @field_validator("TANDEM_KEY_STORE_URL")
+    @classmethod
+    def _key_store_url_shape(cls, v: str | None) -> str | None:
+        if v:
+            async_database_url(v)  # raises ValueError when unsupported
+        return v or None
+
+    @field_validator("TANDEM_DATA_KEY")
+    @classmethod
+    def _data_key_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        from bot.crypto import parse_data_key  # local import: keeps config light
+
+        if v is not None:
+            parse_data_key(v.get_secret_value())  # raises ValueError when malformed
         return v
 
     @field_validator("LOG_LEVEL")
@@ -81,6 +117,16 @@ class Settings(BaseSettings):
     @property
     def mode(self) -> Mode:
         return "socket" if self.SLACK_APP_TOKEN else "http"
+
+    @property
+    def oauth(self) -> bool:
+        """OAuth mode: tokens come from installations, not from SLACK_BOT_TOKEN."""
+        return self.SLACK_BOT_TOKEN is None and bool(self.SLACK_CLIENT_ID) and self.SLACK_CLIENT_SECRET is not None
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's authorize page, on the host of SLACK_API_URL (so a fake Slack can stand in)."""
+        return self.SLACK_API_URL.removesuffix("api/") + "oauth/v2/authorize"
 
     @property
     def admin_ids(self) -> frozenset[str]:
@@ -109,11 +155,34 @@ def load_settings(*, require_slack: bool = True, serving: bool = True, **overrid
     return settings
 
 
+def require_data_key(settings: Settings) -> None:
+    """Serving or running jobs on PostgreSQL needs TANDEM_DATA_KEY (SQLite generates one)."""
+    from bot.crypto import key_file_for
+
+    if settings.TANDEM_DATA_KEY is None and key_file_for(settings.DATABASE_URL) is None:
+        raise ConfigError(
+            "TANDEM_DATA_KEY is missing: with PostgreSQL set it (`openssl rand -base64 32`) "
+            "to encrypt private text; keep a copy apart from the database backups"
+        )
+
+
 def _check_slack_credentials(settings: Settings, *, serving: bool) -> None:
+    if bool(settings.SLACK_CLIENT_ID) != (settings.SLACK_CLIENT_SECRET is not None):
+        missing = "SLACK_CLIENT_SECRET" if settings.SLACK_CLIENT_ID else "SLACK_CLIENT_ID"
+        raise ConfigError(f"{missing} is missing: OAuth mode needs both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if settings.oauth:
+        if settings.mode == "socket":
+            raise ConfigError(
+                "SLACK_APP_TOKEN cannot be used with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET: Socket Mode is for "
+                "one workspace (Slack does not allow it for distributed apps); unset one of them"
+            )
+        if serving and settings.SLACK_SIGNING_SECRET is None:
+            raise ConfigError("SLACK_SIGNING_SECRET is missing: OAuth mode needs it to verify Slack's requests")
+        return
     if settings.SLACK_BOT_TOKEN is None:
         raise ConfigError(
-            "SLACK_BOT_TOKEN is missing: set the bot token (xoxb-…), "
-            "or try `python app.py demo` to see Tandem with no Slack"
+            "SLACK_BOT_TOKEN is missing: set the bot token (xoxb-…), or SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET to install in many workspaces, or try `python app.py demo` to see Tandem with no Slack"
         )
     if serving and settings.mode == "http" and settings.SLACK_SIGNING_SECRET is None:
         raise ConfigError(

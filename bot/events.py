@@ -1,12 +1,18 @@
-"""Idempotency of Slack's Events API deliveries."""
+"""Idempotency of Slack's Events API deliveries.
+
+The event id is recorded after the ack, before the handler runs (so a retry arriving meanwhile is
+dropped) and forgotten if the handler fails, so Slack's next retry takes effect.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import ProcessedEvent
+from bot.deps import Deps
+from bot.models import ProcessedEvent, Program
 from bot.sqlutil import insert_ignoring_conflicts
 
 
@@ -18,3 +24,18 @@ async def record_event_once(session: AsyncSession, event_id: str, team_id: str, 
         )
     )
     return bool(result.rowcount)
+
+
+async def forget_event(session: AsyncSession, event_id: str) -> None:
+    """The handler failed: forget the event, so Slack's retry of it takes effect."""
+    await session.execute(delete(ProcessedEvent).where(ProcessedEvent.event_id == event_id))
+
+
+KEEP_PROCESSED = dt.timedelta(days=1)  # Slack retries within minutes; user_change fires on every profile edit
+
+
+async def prune_processed_events(session: AsyncSession, program: Program, now: dt.datetime) -> int:
+    """Scheduled: drop event ids older than a day (no retry comes that late). The ids are
+    the workspace's, not the program's: the first program's run prunes them, the others find none."""
+    result = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - KEEP_PROCESSED))
+    return int(result.rowcount or 0)

@@ -2,8 +2,12 @@
 
 Columns are ids, dates, states and numbers. No text anyone wrote (private
 notes, takeaways, dilemmas, goals) is selected, and a session's rating is the
-mean of the ratings given for it with their count, so no single person's
-rating is attributed to them.
+mean of the ratings given for it with their count, shown only when at least
+the program's minimum group size k (>= 3) of people rated it — a session has
+at most three raters, so in practice per-session ratings are withheld: a count
+of 1 would be one person's rating, and an admin who is also a member could
+derive a partner's rating from a mean of two. Program-wide ratings are in the
+figures (bot/stats.py), under the same rule.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import datetime as dt
 import io
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Feedback, Member, Pairing, PairingMember, Program, Round, Session
@@ -40,12 +44,13 @@ async def sessions_csv(session: AsyncSession, program: Program) -> bytes:
     ratings = {
         session_id: (mean, count)
         for session_id, mean, count in (await session.execute(
-            select(Feedback.session_id, func.avg(Feedback.rating), func.count(Feedback.rating))
+            select(Feedback.session_id, func.avg(Feedback.rating), func.count(distinct(Feedback.member_id)))
             .join(Session, Session.id == Feedback.session_id)
             .join(Pairing, Pairing.id == Session.pairing_id)
             .where(Pairing.program_id == program.id, Feedback.rating.is_not(None))
             .group_by(Feedback.session_id)
         )).all()
+        if count >= program.min_group_size
     }
     rows = (await session.execute(
         select(
@@ -73,7 +78,7 @@ async def sessions_csv(session: AsyncSession, program: Program) -> bytes:
             *members, _flag(two_way), _flag(cross),
             sequence, fmt, _iso(due_at), state, _iso(answered_at), mentee or "",
             _flag(bool(has_dilemma)) if mentee else "",
-            f"{float(mean):.2f}" if mean is not None else "", count,
+            f"{float(mean):.2f}" if mean is not None else "", count if mean is not None else "",
         ))
     return out.getvalue().encode("utf-8")
 

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from bot import ids, outbox
+from bot import crypto, ids, modal_state, outbox
 from bot.blocks.goals import GoalView, block_id, goal_done, goals_posted
+from bot.members import find_member
 from bot.models import Goal, Pairing
-from bot.sessions import pair_destination, workspace_id_of
+from bot.pairings import active_pairing_of
+from bot.sessions import Seat, StaleAction, pair_destination, seat_of, workspace_id_of
+from bot.workspaces import workspace_of
 
 MAX_SHARED_INTENT = 1000
 FAR_FUTURE_YEARS = 5
@@ -30,18 +34,13 @@ class GoalsSubmission:
     shared_intent: str | None
 
 
-def _value(values: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    return (values.get(block) or {}).get(action) or {}
-
-
 def parse_goals(values: dict[str, Any], today: dt.date) -> tuple[GoalsSubmission | None, dict[str, str]]:
     """The goals modal's state as plain values, or field errors (block_id → message)."""
     errors: dict[str, str] = {}
     goals: list[GoalView] = []
     for n in range(1, ids.GOAL_COUNT + 1):
-        texts = {f: (_value(values, block_id(n, f), ids.GOAL_INPUT).get("value") or "").strip()
-                 for f in ("what", "measure", "why")}
-        raw_date = _value(values, block_id(n, "by"), ids.GOAL_INPUT).get("selected_date")
+        texts = {f: modal_state.text(values, (block_id(n, f), ids.GOAL_INPUT)) for f in ("what", "measure", "why")}
+        raw_date = modal_state.date(values, (block_id(n, "by"), ids.GOAL_INPUT))
         by_date = None
         if raw_date:
             try:
@@ -61,16 +60,23 @@ def parse_goals(values: dict[str, Any], today: dt.date) -> tuple[GoalsSubmission
             continue
         goals.append(GoalView(None, texts["what"][:300], texts["measure"][:300] or None, by_date,
                               texts["why"][:300] or None))
-    intent = (_value(values, ids.SHARED_INTENT[0], ids.SHARED_INTENT[1]).get("value") or "").strip()
+    intent = modal_state.text(values, ids.SHARED_INTENT)
     if errors:
         return None, errors
     return GoalsSubmission(goals, intent[:MAX_SHARED_INTENT] or None), {}
 
 
 async def goals_of(session: AsyncSession, pairing_id: int, member_id: int) -> list[Goal]:
-    return list(await session.scalars(
+    """The member's goals, their texts decrypted in memory (the rows stay sealed)."""
+    rows = list(await session.scalars(
         select(Goal).where(Goal.pairing_id == pairing_id, Goal.member_id == member_id).order_by(Goal.id)
     ))
+    fields = ("what", "measure", "why")
+    texts = await crypto.unseal_all(session, member_id, [getattr(g, name) for g in rows for name in fields])
+    for i, goal in enumerate(rows):
+        for j, name in enumerate(fields):
+            set_committed_value(goal, name, texts[i * len(fields) + j])
+    return rows
 
 
 def view_of(goal: Goal) -> GoalView:
@@ -90,7 +96,9 @@ async def save_goals(
                                                           created_at=now)
         if goal.what != new.what:
             goal.progress, goal.done_at = "not_started", None
-        goal.what, goal.measure, goal.by_date, goal.why = new.what, new.measure, new.by_date, new.why
+        what, goal.measure, goal.why = await crypto.seal_all(session, member_id, [new.what, new.measure, new.why])
+        goal.what = what or ""
+        goal.by_date = new.by_date
         session.add(goal)
         stored.append(goal)
     for extra in existing[len(submission.goals):]:
@@ -98,13 +106,43 @@ async def save_goals(
     if submission.shared_intent is not None:
         pairing.shared_intent = submission.shared_intent
     await session.flush()
-    views = [view_of(g) for g in stored]
+    views = [replace(new, id=g.id, progress=g.progress) for g, new in zip(stored, submission.goals, strict=True)]
     digest = hashlib.sha1(repr((views, pairing.shared_intent)).encode()).hexdigest()[:12]
     key = f"goals:{pairing.id}:{member_id}:{digest}"
     await outbox.enqueue(session, workspace_id=await workspace_id_of(session, pairing), key=key, now=now,
                          payload=goals_posted(user_id=user_id, goals=views, shared_intent=pairing.shared_intent),
                          pairing_id=pairing.id, **pair_destination(pairing))
     return [key]
+
+
+async def current_seat(session: AsyncSession, *, team_id: str, user_id: str) -> Seat | None:
+    """The person's seat in their current pairing (for `/tandem goals`), or None. Reads only."""
+    workspace = await workspace_of(session, team_id)
+    member = await find_member(session, workspace.id, user_id) if workspace else None
+    pairing = await active_pairing_of(session, member.id) if member is not None else None
+    if pairing is None:
+        return None
+    return await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=pairing.id)
+
+
+PROGRESS_STATES = ("not_started", "in_progress", "done")
+
+
+async def answer_progress(
+    session: AsyncSession, *, team_id: str, user_id: str, choice: str, now: dt.datetime
+) -> list[str]:
+    """The App Home goal-progress select (value "goal id:progress"): only the goal's owner,
+    in a pairing they still sit in, moves it; StaleAction otherwise."""
+    goal_id, _, progress = choice.partition(":")
+    if not goal_id.isdecimal() or progress not in PROGRESS_STATES:
+        raise StaleAction("That choice is out of date.")
+    goal = await session.get(Goal, int(goal_id))
+    if goal is None or goal.pairing_id is None:
+        raise StaleAction("That goal no longer exists.")
+    seat = await seat_of(session, team_id=team_id, user_id=user_id, pairing_id=goal.pairing_id, lock=True)
+    if goal.member_id != seat.member.id:
+        raise StaleAction("You can only update your own goals.")
+    return await set_progress(session, seat.pairing, goal, user_id, progress, now)
 
 
 async def set_progress(
@@ -119,6 +157,7 @@ async def set_progress(
         return []
     key = f"goal-done:{goal.id}"
     await outbox.enqueue(session, workspace_id=await workspace_id_of(session, pairing), key=key, now=now,
-                         payload=goal_done(user_id=user_id, what=goal.what), pairing_id=pairing.id,
+                         payload=goal_done(user_id=user_id, what=await crypto.unseal(session, goal.member_id, goal.what) or ""),
+                         pairing_id=pairing.id,
                          **pair_destination(pairing))
     return [key]

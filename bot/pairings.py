@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.models import Member, Pairing, PairingMember, Program, Round
+from bot import memberships, outbox
+from bot.blocks.members import pairing_ended_message, trio_continues_message
+from bot.models import Member, OutboxMessage, Pairing, PairingMember, Program, Round
 from bot.sessions import plan_sessions
 
 
@@ -50,12 +52,44 @@ async def create_pairing(
     return pairing
 
 
-async def active_pairing_of(session: AsyncSession, member_id: int) -> Pairing | None:
-    """The member's current (active or paused) pairing, with members and sessions loaded."""
+async def _continue_without(session: AsyncSession, pairing: Pairing, departed_member_id: int, now: dt.datetime) -> None:
+    """The departed seat becomes history (`left_at`); the others move to a new conversation.
+
+    The old group conversation still holds the departed person, so nothing more is posted
+    there: the pairing forgets its conversation id (the next message opens a group
+    conversation of the remaining members, and the outbox records its id), and messages
+    queued for the old conversation, or for the old set of people, are re-addressed."""
+    seats = pairing.members
+    departed = next(pm for pm in seats if pm.member_id == departed_member_id)
+    old_users = ",".join(pm.member.slack_user_id for pm in seats)
+    old_channel = pairing.conversation_id
+    departed.left_at = now
+    pairing.conversation_id = None
+    await session.flush()
+    await session.refresh(pairing, ["members"])
+    order = [pm.member_id for pm in pairing.members]
+    planned = [s for s in pairing.sessions if s.state == "planned" and s.mentee_member_id is not None]
+    for i, planned_session in enumerate(sorted(planned, key=lambda s: s.sequence)):
+        planned_session.mentee_member_id = order[i % len(order)]
+    to_old = OutboxMessage.users == old_users
+    if old_channel is not None:
+        to_old = or_(to_old, OutboxMessage.channel == old_channel)
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.pairing_id == pairing.id, OutboxMessage.state.in_(("pending", "failed")), to_old)
+        .values(channel=None, users=",".join(pm.member.slack_user_id for pm in pairing.members))
+    )
+
+
+async def active_pairing_of(session: AsyncSession, member_id: int, program_id: int | None = None) -> Pairing | None:
+    """The member's current (active or paused) pairing — in `program_id`, or the newest in
+    any program — with members and sessions loaded."""
+    in_program = (Pairing.program_id == program_id,) if program_id is not None else ()
     return await session.scalar(
         select(Pairing)
         .join(PairingMember)
-        .where(PairingMember.member_id == member_id, Pairing.state.in_(("active", "paused")))
+        .where(PairingMember.member_id == member_id, PairingMember.left_at.is_(None),
+               Pairing.state.in_(("active", "paused")), *in_program)
         .options(selectinload(Pairing.members), selectinload(Pairing.sessions))
         .order_by(Pairing.started_at.desc())
         .limit(1)
@@ -87,35 +121,24 @@ async def end_pairing(
 
     A pair ends: its planned sessions are cancelled and the remaining member is
     told kindly and waits with priority, so the next round pairs them first. A
-    trio drops the departed member and continues as a pair (the mentee turns of
-    the planned sessions are re-dealt between the two). Messages go through the
+    trio keeps the departed member's seat as history and continues as a pair in a
+    new group conversation without them (the mentee turns of the planned sessions
+    are re-dealt between the two; see `_continue_without`). Messages go through the
     outbox; the caller commits, then calls `outbox.send_now(deps, result.keys)`.
     The departed person is never named: they may have asked to be forgotten.
     """
-    from bot import outbox  # outbox imports models only; local import keeps this module light
-    from bot.blocks.members import pairing_ended_message, trio_continues_message
-
     program = await session.get(Program, pairing.program_id)
     assert program is not None
     remaining = [pm for pm in pairing.members if pm.member_id != departed_member_id]
     reachable = [pm.member for pm in remaining if pm.member.status in ("active", "paused", "invited")]
     keys: list[str] = []
     if departed_member_id is not None and len(remaining) >= 2:
-        departed = next(pm for pm in pairing.members if pm.member_id == departed_member_id)
-        await session.delete(departed)
-        await session.flush()
-        planned = [s for s in pairing.sessions if s.state == "planned" and s.mentee_member_id is not None]
-        order = [pm.member_id for pm in remaining]
-        for i, planned_session in enumerate(sorted(planned, key=lambda s: s.sequence)):
-            planned_session.mentee_member_id = order[i % len(order)]
-        for member in reachable:
-            key = f"trio-continues:{pairing.id}:{departed_member_id}:{member.id}"
-            others = [m.slack_user_id for m in reachable if m.id != member.id]
-            await outbox.enqueue(session, workspace_id=program.workspace_id, key=key, now=now,
-                                 users=[member.slack_user_id], member_id=member.id,
-                                 payload=trio_continues_message(others))
-            keys.append(key)
-        return PairingEnd(keys, [m.slack_user_id for m in reachable], continues=True)
+        await _continue_without(session, pairing, departed_member_id, now)
+        key = f"trio-continues:{pairing.id}:{departed_member_id}"
+        users = [pm.member.slack_user_id for pm in pairing.members]
+        await outbox.enqueue(session, workspace_id=program.workspace_id, key=key, now=now,
+                             users=users, pairing_id=pairing.id, payload=trio_continues_message(users))
+        return PairingEnd([key], [m.slack_user_id for m in reachable], continues=True)
 
     pairing.state = "ended"
     pairing.ended_at = now
@@ -123,6 +146,7 @@ async def end_pairing(
     for planned_session in pairing.sessions:
         if planned_session.state == "planned":
             planned_session.state = "cancelled"
+    await memberships.set_priority(session, program.id, [m.id for m in reachable], True)
     for member in reachable:
         member.priority = True
         member.updated_at = now

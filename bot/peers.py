@@ -7,23 +7,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from bot import outbox, skills
 from bot.blocks.sessions import ask_posted
-from bot.models import Member, MemberSkill, Skill
+from bot.members import find_member
+from bot.models import Member, MemberSkill, Pairing, PairingMember, Skill
 from bot.pairings import active_pairing_of
 from bot.sessions import pair_destination, slack_ids
 from bot.workspaces import ensure_workspace
 
 EXPERTS_SHOWN = 10
 OPTED_IN = ("active", "paused")
-
-
-async def find_member(session: AsyncSession, team_id: str, user_id: str, now: dt.datetime) -> Member | None:
-    workspace = await ensure_workspace(session, team_id, now)
-    return await session.scalar(
-        select(Member).where(Member.workspace_id == workspace.id, Member.slack_user_id == user_id)
-    )
 
 
 @dataclass(frozen=True)
@@ -34,13 +29,19 @@ class Asked:
 
 async def ask_partner(
     session: AsyncSession, *, team_id: str, user_id: str, text: str, request_id: str, now: dt.datetime,
+    pairing_id: int | None = None,
 ) -> Asked | None:
-    """Post the question in the pair's conversation; None when the person has no partner.
+    """Post the question in the pair's conversation (the newest pairing, or `pairing_id` when
+    the person is in it); None when the person has no partner.
 
-    `request_id` (the slash command's trigger id) makes the key: the same
-    invocation never posts twice."""
-    member = await find_member(session, team_id, user_id, now)
+    `request_id` (the slash command's trigger id, the modal's view id) makes the key: the
+    same invocation never posts twice."""
+    workspace = await ensure_workspace(session, team_id, now)
+    member = await find_member(session, workspace.id, user_id)
     pairing = await active_pairing_of(session, member.id) if member is not None else None
+    if member is not None and pairing_id is not None:
+        chosen = next((p for p in await active_pairings_of(session, member.id) if p.id == pairing_id), None)
+        pairing = chosen or pairing
     if member is None or pairing is None:
         return None
     partners = slack_ids(pairing, except_member=member.id)
@@ -49,6 +50,17 @@ async def ask_partner(
                          payload=ask_posted(user_id=user_id, partner_ids=partners, text=text),
                          **pair_destination(pairing))
     return Asked([key], partners)
+
+
+async def active_pairings_of(session: AsyncSession, member_id: int) -> list[Pairing]:
+    """The member's current pairings, one per program at most, newest first."""
+    rows = await session.scalars(
+        select(Pairing).join(PairingMember)
+        .where(PairingMember.member_id == member_id, PairingMember.left_at.is_(None),
+               Pairing.state.in_(("active", "paused")))
+        .options(selectinload(Pairing.members)).order_by(Pairing.started_at.desc(), Pairing.id.desc())
+    )
+    return list(rows)
 
 
 @dataclass(frozen=True)
@@ -68,9 +80,7 @@ async def find_experts(
     resolved = skills.resolve(skill_text, catalog)
     if resolved is None or resolved.skill is None:
         return (resolved.name if resolved else skill_text), []
-    asker = await session.scalar(
-        select(Member).where(Member.workspace_id == workspace.id, Member.slack_user_id == user_id)
-    )
+    asker = await find_member(session, workspace.id, user_id)
     floor = asker.experience if asker is not None and asker.experience is not None else -1
     rows = await session.scalars(
         select(Member)

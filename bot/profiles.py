@@ -8,15 +8,20 @@ transaction. Nothing is stored when validation fails.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import ids, skills
-from bot.models import Member, MemberBlock, MemberSkill, Skill
+from bot import crypto, ids, modal_state, skills
+from bot.deps import Deps
+from bot.localtime import MON_FRI, WorkDays, format_work_days, parse_work_days
+from bot.models import Member, MemberBlock, MemberSkill, Skill, db_id
+
+log = logging.getLogger(__name__)
 
 # Member.experience is an index into this list.
 EXPERIENCE_LEVELS = (
@@ -57,6 +62,7 @@ class ProfileData:
     career_goals: str | None = None
     session_format: str = "turns"
     blocked_user_ids: list[str] = field(default_factory=list)
+    work_days: WorkDays = MON_FRI  # no prompts on the other days (bot.localtime)
 
     @property
     def offers(self) -> list[str]:
@@ -77,7 +83,9 @@ async def load_profile(session: AsyncSession, member: Member) -> ProfileData:
         )
     ).all()
     blocked = await session.scalars(
-        select(MemberBlock.blocked_user_id).where(MemberBlock.member_id == member.id).order_by(MemberBlock.blocked_user_id)
+        select(MemberBlock.blocked_user_id)
+        .where(MemberBlock.member_id == member.id, MemberBlock.blocked_user_id.is_not(None))
+        .order_by(MemberBlock.blocked_user_id)
     )
     return ProfileData(
         offered=[SkillRef(i, n) for k, i, n in rows if k == "offer"],
@@ -87,6 +95,7 @@ async def load_profile(session: AsyncSession, member: Member) -> ProfileData:
         career_goals=member.career_goals,
         session_format=member.session_format,
         blocked_user_ids=list(blocked),
+        work_days=parse_work_days(member.work_days),
     )
 
 
@@ -110,6 +119,7 @@ class Submission:
     career_goals: str | None
     session_format: str
     blocked_user_ids: list[str]
+    work_days: WorkDays | None = None  # None: the form had no such field, keep what is stored
 
 
 def option_value_for_new(name: str) -> str:
@@ -121,32 +131,16 @@ def option_value_for_skill(skill_id: int) -> str:
 
 
 def _choice_from_option(value: str) -> SkillChoice | None:
-    if value.startswith(ID_PREFIX) and value[len(ID_PREFIX):].isdecimal():
-        return SkillChoice(skill_id=int(value[len(ID_PREFIX):]))
+    if value.startswith(ID_PREFIX) and (skill_id := db_id(value[len(ID_PREFIX):])) is not None:
+        return SkillChoice(skill_id=skill_id)
     if value.startswith(NEW_PREFIX):
         return SkillChoice(name=value[len(NEW_PREFIX):])
     return None
 
 
-def _state(values: dict[str, Any], pair: tuple[str, str]) -> dict[str, Any]:
-    block_id, action_id = pair
-    found = (values.get(block_id) or {}).get(action_id)
-    return found if isinstance(found, dict) else {}
-
-
-def _text(values: dict[str, Any], pair: tuple[str, str]) -> str:
-    value = _state(values, pair).get("value")
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _selected(values: dict[str, Any], pair: tuple[str, str]) -> list[str]:
-    options = _state(values, pair).get("selected_options") or []
-    return [str(o.get("value", "")) for o in options if isinstance(o, dict)]
-
-
 def _skill_choices(values: dict[str, Any], select: tuple[str, str], other: tuple[str, str]) -> tuple[list[SkillChoice], list[str]]:
-    chosen = [c for c in (_choice_from_option(v) for v in _selected(values, select)) if c is not None]
-    typed = [part.strip() for part in _SPLIT.split(_text(values, other)) if part.strip()]
+    chosen = [c for c in (_choice_from_option(v) for v in modal_state.selected_values(values, select)) if c is not None]
+    typed = [part.strip() for part in _SPLIT.split(modal_state.text(values, other)) if part.strip()]
     return chosen, typed
 
 
@@ -159,7 +153,7 @@ def parse_submission(values: dict[str, Any], *, user_id: str) -> tuple[Submissio
         ("want", ids.WANTS, ids.NEW_WANTS, "you want to learn"),
     ):
         chosen, typed = _skill_choices(values, picker, other)
-        if len(_text(values, other)) > MAX_OTHER_SKILLS_TEXT:
+        if len(modal_state.text(values, other)) > MAX_OTHER_SKILLS_TEXT:
             errors[other[0]] = f"Keep this under {MAX_OTHER_SKILLS_TEXT} characters."
         elif any(len(t) > skills.MAX_SKILL_NAME for t in typed):
             errors[other[0]] = f"Each skill name can be at most {skills.MAX_SKILL_NAME} characters."
@@ -171,29 +165,40 @@ def parse_submission(values: dict[str, Any], *, user_id: str) -> tuple[Submissio
             where = other[0] if typed and other[0] not in errors else picker[0]
             errors.setdefault(where, f"Choose at most {MAX_SKILLS} skills {what} (you gave {len(distinct)}).")
         kinds[kind] = distinct
-    department = _text(values, ids.DEPARTMENT)
+    department = modal_state.text(values, ids.DEPARTMENT)
     if len(department) > MAX_DEPARTMENT:
         errors[ids.DEPARTMENT[0]] = f"Keep this under {MAX_DEPARTMENT} characters (you wrote {len(department)})."
-    goals = _text(values, ids.CAREER_GOALS)
+    goals = modal_state.text(values, ids.CAREER_GOALS)
     if len(goals) > MAX_CAREER_GOALS:
         errors[ids.CAREER_GOALS[0]] = f"Keep this under {MAX_CAREER_GOALS} characters (you wrote {len(goals)})."
-    experience_value = (_state(values, ids.EXPERIENCE).get("selected_option") or {}).get("value")
+    experience_value = modal_state.selected(values, ids.EXPERIENCE)
     experience = int(experience_value) if isinstance(experience_value, str) and experience_value.isdecimal() else None
     if experience is None or not 0 <= experience < len(EXPERIENCE_LEVELS):
         errors[ids.EXPERIENCE[0]] = "Choose how many years of experience you have."
-    fmt = (_state(values, ids.SESSION_FORMAT).get("selected_option") or {}).get("value") or "turns"
+    fmt = modal_state.selected(values, ids.SESSION_FORMAT) or "turns"
     if fmt not in FORMAT_LABELS:
         errors[ids.SESSION_FORMAT[0]] = "Choose a session format."
-    blocked = [u for u in _state(values, ids.DONT_PAIR).get("selected_users") or [] if isinstance(u, str) and u != user_id]
+    blocked = [u for u in modal_state.selected_users(values, ids.DONT_PAIR) if u != user_id]
     if len(blocked) > MAX_BLOCKED:
         errors[ids.DONT_PAIR[0]] = f"Choose at most {MAX_BLOCKED} people."
+    work_days = _work_days(values)
+    if work_days is not None and not work_days:
+        errors[ids.WORK_DAYS[0]] = "Choose the days you work."
     if errors:
         return None, errors
     return Submission(
         offers=kinds["offer"], wants=kinds["want"], experience=experience,
         department=_clean_line(department) or None, career_goals=goals or None,
-        session_format=fmt, blocked_user_ids=sorted(set(blocked)),
+        session_format=fmt, blocked_user_ids=sorted(set(blocked)), work_days=work_days,
     ), {}
+
+
+def _work_days(values: dict[str, Any]) -> WorkDays | None:
+    """The ticked working days (Monday = 0); None when the form has no such field."""
+    if not modal_state.has_block(values, ids.WORK_DAYS[0]):
+        return None
+    picked = modal_state.selected_values(values, ids.WORK_DAYS)
+    return frozenset(int(v) for v in picked if v.isdecimal() and int(v) < 7)
 
 
 def _clean_line(text: str) -> str:
@@ -212,6 +217,34 @@ def _distinct(choices: list[SkillChoice]) -> list[SkillChoice]:
         seen.add(marker)
         out.append(choice)
     return out
+
+
+@dataclass(frozen=True)
+class PickedPrograms:
+    """The programs a profile submission joins: `listed` when the modal named any (its
+    program, or the ticked ones), else the workspace's only program is meant."""
+
+    ids: list[int]
+    listed: bool
+    problem: str | None = None
+
+
+PROGRAM_META = "p:"  # private metadata "p:<id>": the modal joins that program
+PICK_META = "pick"  # the modal lists the programs; at least one must be ticked
+PICK_EDIT_META = "pick-edit"  # listed, and the person is in one already: ticking none is fine
+
+
+def picked_programs(values: dict[str, Any], metadata: str | None) -> PickedPrograms:
+    """Pure: the profile modal's program choice from its state and private metadata."""
+    meta = metadata or ""
+    if meta.startswith(PROGRAM_META):
+        number = db_id(meta[len(PROGRAM_META):])
+        return PickedPrograms([number] if number is not None else [], listed=True)
+    if modal_state.has_block(values, ids.PROFILE_PROGRAMS[0]):
+        ticked = [n for n in (db_id(v) for v in modal_state.selected_values(values, ids.PROFILE_PROGRAMS)) if n]
+        problem = "Tick at least one program to join." if not ticked and meta != PICK_EDIT_META else None
+        return PickedPrograms(ticked, listed=True, problem=problem)
+    return PickedPrograms([], listed=False)
 
 
 # --- storing ----------------------------------------------------------------------------------
@@ -240,20 +273,56 @@ async def _resolve_choices(
 async def save_profile(session: AsyncSession, member: Member, submission: Submission, now: dt.datetime) -> ProfileData:
     """Store a validated submission on the member (skills replaced, blocks replaced)."""
     catalog = await skills.ensure_catalog(session, member.workspace_id, now)
+    # New skills are added in key order, whatever order they were typed in, so two people
+    # adding the same new skills lock them in the same order (no deadlock between them).
+    new: dict[str, skills.Resolved] = {}
+    for choice in submission.offers + submission.wants:
+        resolved = skills.resolve(choice.name, catalog) if choice.skill_id is None and choice.name else None
+        if resolved is not None and resolved.skill is None:
+            new.setdefault(resolved.key, resolved)
+    for key in sorted(new):
+        skill = await skills.get_or_create(session, member.workspace_id, new[key], now)
+        catalog[skill.key] = skill
     offers = await _resolve_choices(session, member.workspace_id, submission.offers, catalog, now)
     wants = await _resolve_choices(session, member.workspace_id, submission.wants, catalog, now)
     # Replace with plain DELETEs + INSERTs: a kept skill keeps the same primary key.
     await session.execute(delete(MemberSkill).where(MemberSkill.member_id == member.id))
-    await session.execute(delete(MemberBlock).where(MemberBlock.member_id == member.id))
+    # Blocks are kept against a keyed hash (bot/crypto.py). A block whose person has
+    # since forgotten themselves has no visible user id: it stays, so it still applies
+    # if they return.
+    ring = crypto.keyring_of(session)
+    hashes = {u: ring.block_hash(u) for u in submission.blocked_user_ids}
+    await session.execute(delete(MemberBlock).where(
+        MemberBlock.member_id == member.id,
+        or_(MemberBlock.blocked_user_id.is_not(None), MemberBlock.blocked_hash.in_(list(hashes.values()))),
+    ))
     session.add_all(
         [MemberSkill(member_id=member.id, skill_id=s.id, kind="offer") for s in offers]
         + [MemberSkill(member_id=member.id, skill_id=s.id, kind="want") for s in wants]
-        + [MemberBlock(member_id=member.id, blocked_user_id=u) for u in submission.blocked_user_ids]
+        + [MemberBlock(member_id=member.id, blocked_hash=h, blocked_user_id=u) for u, h in hashes.items()]
     )
     member.experience = submission.experience
     member.department = submission.department
     member.career_goals = submission.career_goals
     member.session_format = submission.session_format
+    if submission.work_days:
+        member.work_days = format_work_days(submission.work_days)
     member.updated_at = now
     await session.flush()
     return await load_profile(session, member)
+
+
+PROFILE_NOT_SAVED = (
+    "Sorry — your Tandem profile was *not saved* (the database was busy). "
+    "Nothing changed; please open it again and submit once more."
+)
+
+
+async def tell_profile_not_saved(deps: Deps, user_id: str) -> None:
+    """A save failed after the modal closed: tell the person directly (the database that
+    failed is the outbox's, so this DM goes straight to Slack)."""
+    try:
+        channel = await deps.slack.open_conversation([user_id])
+        await deps.slack.post_message(channel, PROFILE_NOT_SAVED)
+    except Exception:  # noqa: BLE001 - nothing more can be done; the log has the save failure
+        log.warning("could not tell a member their profile was not saved")

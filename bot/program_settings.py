@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import ids
-from bot.models import CADENCES, EMPHASES, ODD_POLICIES, SESSION_FORMATS, Program
+from bot import ids, modal_state
+from bot.models import CADENCES, EMPHASES, GROUPINGS, ODD_POLICIES, SESSION_FORMATS, Program
 from bot.round_schedule import next_round_at
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -35,6 +35,15 @@ ODD_LABELS = {
     "trio": "Joins a pair as a trio",
     "wait": "Waits for the next round, first in line",
 }
+# The same setting for a circles program: leftovers join a circle (one more seat, at most 6) or wait.
+CIRCLE_ODD_LABELS = {
+    "trio": "Joins a circle (one more seat, at most 6)",
+    "wait": "Waits for the next round, first in line",
+}
+GROUPING_LABELS = {
+    "pairs": ("Pairs", "Two people take turns as mentee and mentor (a trio for an odd one out)"),
+    "circles": ("Circles", "Groups of 3 to 6 with a rotating facilitator who brings the topic"),
+}
 # Matching emphasis in words an admin understands; the matcher maps them to weights.
 EMPHASIS_LABELS = {
     "balanced": ("Balanced", "Skills, background, experience and time zones together"),
@@ -47,9 +56,16 @@ EMPHASIS_LABELS = {
 NUMBER_RANGES = {
     "sessions_per_pairing": (2, 24),
     "repeat_window_rounds": (0, 52),
-    "min_group_size": (1, 100),
-    "session_lead_hours": (1, 336),
+    "repeat_window_days": (0, 730),
+    "min_group_size": (3, 100),  # k >= 3: one rater can never be read off a mean of two
+    "session_lead_hours": (4, 336),
+    "pairing_cap": (1, 10),
+    "headsup_hours": (0, 168),
+    "group_size": (3, 6),
 }
+MAX_PROGRAM_ADMINS = 20
+NAME_MAX = 80
+MIN_LEAD_HOURS = 4  # less, and the prompt and "no dilemma was written" would go out together
 SCHEDULE_FIELDS = ("cadence", "round_weekday", "round_hour", "timezone")
 TIMEZONE_MAX = 64
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,30}$")
@@ -71,30 +87,32 @@ class ProgramSettings:
     emphasis: str
     min_group_size: int
     session_lead_hours: int
+    repeat_window_days: int = 180
+    allow_multi_channel_guests: bool = False
+    # Several programs (issue 15). A modal from before these fields leaves them as they are.
+    name: str = "Peer mentoring"
+    admin_user_ids: tuple[str, ...] = ()
+    pairing_cap: int | None = None  # active pairings per person across programs; None: no cap
+    headsup_hours: int = 24  # heads-up DM before a round; 0: none
+    grouping: str = "pairs"  # "circles": circles of `group_size` (issue 15 item 6)
+    group_size: int = 4
+    absent: frozenset[str] = dataclasses.field(default=frozenset(), compare=False)  # not in the form: kept
+
+
+PROGRAM_FIELDS = ("name", "admin_user_ids", "pairing_cap", "headsup_hours", "grouping", "group_size")  # absent from older modals
+
+
+def _stored() -> list[str]:
+    return [f.name for f in dataclasses.fields(ProgramSettings) if f.name != "absent"]
 
 
 def settings_of(program: Program) -> ProgramSettings:
-    return ProgramSettings(**{f.name: getattr(program, f.name) for f in dataclasses.fields(ProgramSettings)})
+    values = {name: getattr(program, name) for name in _stored()}
+    values["admin_user_ids"] = tuple(values["admin_user_ids"] or ())
+    return ProgramSettings(**values)
 
 
 # --- reading the modal -------------------------------------------------------------------
-
-
-def _state(values: dict[str, Any], field: tuple[str, str]) -> dict[str, Any]:
-    block = values.get(field[0])
-    state = block.get(field[1]) if isinstance(block, dict) else None
-    return state if isinstance(state, dict) else {}
-
-
-def _selected(values: dict[str, Any], field: tuple[str, str]) -> str | None:
-    option = _state(values, field).get("selected_option")
-    value = option.get("value") if isinstance(option, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _text(values: dict[str, Any], field: tuple[str, str]) -> str:
-    value = _state(values, field).get("value")
-    return value.strip() if isinstance(value, str) else ""
 
 
 @functools.cache
@@ -124,7 +142,7 @@ def read_settings_form(values: dict[str, Any]) -> tuple[ProgramSettings | None, 
     errors: dict[str, str] = {}
 
     def choice(field: tuple[str, str], allowed: tuple[str, ...], what: str) -> str:
-        value = _selected(values, field)
+        value = modal_state.selected(values, field)
         if value not in allowed:
             errors[field[0]] = f"Choose {what}."
             return allowed[0]
@@ -132,20 +150,20 @@ def read_settings_form(values: dict[str, Any]) -> tuple[ProgramSettings | None, 
 
     def number(field: tuple[str, str], name: str) -> int:
         low, high = NUMBER_RANGES[name]
-        text = _text(values, field)
+        text = modal_state.text(values, field)
         if not re.fullmatch(r"-?\d{1,6}", text) or not low <= int(text) <= high:
             errors[field[0]] = f"Enter a whole number from {low} to {high}."
             return low
         return int(text)
 
-    channel = _state(values, ids.SETTINGS_CHANNEL).get("selected_conversation")
+    channel = modal_state.conversation(values, ids.SETTINGS_CHANNEL)
     if channel is not None and not (isinstance(channel, str) and _CHANNEL_ID.match(channel)):
         errors[ids.SETTINGS_CHANNEL[0]] = "Choose a channel."
         channel = None
 
     weekday = choice(ids.SETTINGS_WEEKDAY, tuple(str(d) for d in range(7)), "a weekday")
     hour = choice(ids.SETTINGS_HOUR, tuple(str(h) for h in range(24)), "an hour")
-    tz_text = _text(values, ids.SETTINGS_TIMEZONE)
+    tz_text = modal_state.text(values, ids.SETTINGS_TIMEZONE)
     timezone = valid_timezone(tz_text) if tz_text else None
     if timezone is None:
         errors[ids.SETTINGS_TIMEZONE[0]] = (
@@ -165,8 +183,79 @@ def read_settings_form(values: dict[str, Any]) -> tuple[ProgramSettings | None, 
         emphasis=choice(ids.SETTINGS_EMPHASIS, EMPHASES, "what matching should favour"),
         min_group_size=number(ids.SETTINGS_MIN_GROUP, "min_group_size"),
         session_lead_hours=number(ids.SETTINGS_LEAD_HOURS, "session_lead_hours"),
+        repeat_window_days=number(ids.SETTINGS_REPEAT_DAYS, "repeat_window_days"),
     )
-    return (None, errors) if errors else (settings, {})
+    guests = modal_state.selected(values, ids.SETTINGS_GUESTS)
+    if guests not in (None, "yes", "no"):
+        errors[ids.SETTINGS_GUESTS[0]] = "Choose whether multi-channel guests may join."
+    # An older modal without the field keeps guests out (the default).
+    settings = dataclasses.replace(settings, allow_multi_channel_guests=guests == "yes")
+    program_fields = _program_fields(values, errors)
+    lead_problem = lead_time_problem(settings.session_lead_hours, settings.cadence)
+    if lead_problem and ids.SETTINGS_LEAD_HOURS[0] not in errors:
+        errors[ids.SETTINGS_LEAD_HOURS[0]] = lead_problem
+    if errors:
+        return None, errors
+    absent = frozenset(name for name in PROGRAM_FIELDS if name not in program_fields)
+    return dataclasses.replace(settings, **program_fields, absent=absent), {}
+
+
+def _program_fields(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Name, program admins, pairing cap and heads-up hours: only the ones the modal has (a
+    modal opened before they existed changes none of them; see `apply_settings`)."""
+    found: dict[str, Any] = {}
+    if modal_state.has_block(values, ids.SETTINGS_NAME[0]):
+        name = " ".join(modal_state.text(values, ids.SETTINGS_NAME).split())
+        if not name or len(name) > NAME_MAX:
+            errors[ids.SETTINGS_NAME[0]] = f"Give the program a name of 1 to {NAME_MAX} characters."
+        found["name"] = name[:NAME_MAX]
+    if modal_state.has_block(values, ids.SETTINGS_ADMINS[0]):
+        admins = tuple(dict.fromkeys(modal_state.selected_users(values, ids.SETTINGS_ADMINS)))
+        if len(admins) > MAX_PROGRAM_ADMINS:
+            errors[ids.SETTINGS_ADMINS[0]] = f"Choose at most {MAX_PROGRAM_ADMINS} program admins."
+        found["admin_user_ids"] = admins[:MAX_PROGRAM_ADMINS]
+    if modal_state.has_block(values, ids.SETTINGS_CAP[0]):
+        text = modal_state.text(values, ids.SETTINGS_CAP)
+        low, high = NUMBER_RANGES["pairing_cap"]
+        if text and (not re.fullmatch(r"\d{1,3}", text) or not low <= int(text) <= high):
+            errors[ids.SETTINGS_CAP[0]] = f"Leave empty for no cap, or enter a whole number from {low} to {high}."
+        found["pairing_cap"] = int(text) if text.isdecimal() and low <= int(text) <= high else None
+    if modal_state.has_block(values, ids.SETTINGS_HEADSUP[0]):
+        text = modal_state.text(values, ids.SETTINGS_HEADSUP)
+        low, high = NUMBER_RANGES["headsup_hours"]
+        if not re.fullmatch(r"\d{1,3}", text) or not low <= int(text) <= high:
+            errors[ids.SETTINGS_HEADSUP[0]] = f"Enter a whole number of hours from {low} to {high} (0: no heads-up)."
+        else:
+            found["headsup_hours"] = int(text)
+    if modal_state.has_block(values, ids.SETTINGS_GROUPING[0]):
+        grouping = modal_state.selected(values, ids.SETTINGS_GROUPING)
+        if grouping not in GROUPINGS:
+            errors[ids.SETTINGS_GROUPING[0]] = "Choose pairs or circles."
+        else:
+            found["grouping"] = grouping
+    if modal_state.has_block(values, ids.SETTINGS_GROUP_SIZE[0]):
+        text = modal_state.text(values, ids.SETTINGS_GROUP_SIZE)
+        low, high = NUMBER_RANGES["group_size"]
+        if not re.fullmatch(r"\d{1,2}", text) or not low <= int(text) <= high:
+            errors[ids.SETTINGS_GROUP_SIZE[0]] = f"Enter a circle size from {low} to {high} people."
+        else:
+            found["group_size"] = int(text)
+    return found
+
+
+def lead_time_problem(lead_hours: int, cadence: str) -> str | None:
+    """Why a dilemma lead time does not fit the cadence: at least 4 hours (so the mentee
+    has time to write before the brainstorm fallback) and less than the gap between
+    sessions (so a prompt never comes before the previous session)."""
+    from bot.sessions import CADENCE_DAYS
+
+    gap = CADENCE_DAYS.get(cadence, 7) * 24
+    if lead_hours < MIN_LEAD_HOURS:
+        return f"Ask at least {MIN_LEAD_HOURS} hours before a session, so there's time to write a dilemma."
+    if lead_hours >= gap:
+        return (f"Ask less than {gap} hours ahead: sessions are {gap // 24} days apart, and the prompt "
+                f"must come after the session before.")
+    return None
 
 
 # --- applying them ---------------------------------------------------------------------------
@@ -182,10 +271,11 @@ async def apply_settings(
     they started with; the new one applies from the next round.
     """
     before = settings_of(program)
-    changed = [f.name for f in dataclasses.fields(ProgramSettings)
-               if getattr(before, f.name) != getattr(settings, f.name)]
+    changed = [name for name in _stored()
+               if getattr(before, name) != getattr(settings, name) and name not in settings.absent]
     for name in changed:
-        setattr(program, name, getattr(settings, name))
+        value = getattr(settings, name)
+        setattr(program, name, list(value) if name == "admin_user_ids" else value)
     if changed:
         program.updated_at = now
     if any(name in SCHEDULE_FIELDS for name in changed):

@@ -15,14 +15,19 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.models import Program
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# Every-two-weeks rounds fall in the weeks an even number of weeks after this Monday
+# (a fixed anchor, so the rhythm survives restarts and never depends on ISO week
+# numbers, whose 53-week years would leave a three-week gap).
+BIWEEKLY_ANCHOR = dt.date(2024, 1, 1)
 
 
 def next_round_at(program: Program, after: dt.datetime) -> dt.datetime:
     """The first round time strictly after `after` for the program's cadence.
 
-    weekly: every week on the weekday and hour; biweekly: every second such
-    week (counted from the ISO week number, so the rhythm survives restarts);
-    monthly: the first such weekday of each month.
+    weekly: every week on the weekday and hour; biweekly: every 14 days, in the
+    weeks an even number of weeks after `BIWEEKLY_ANCHOR` (local dates, so the
+    hour holds across daylight-saving changes); monthly: the first such weekday
+    of each month.
     """
     tz = ZoneInfo(program.timezone)
     day = WEEKDAYS[program.round_weekday]
@@ -33,7 +38,7 @@ def next_round_at(program: Program, after: dt.datetime) -> dt.datetime:
     candidate = trigger.get_next_fire_time(None, after + dt.timedelta(seconds=1))
     assert candidate is not None
     if program.cadence == "biweekly":
-        while candidate.isocalendar().week % 2:
+        while ((candidate.date() - BIWEEKLY_ANCHOR).days // 7) % 2:
             candidate = trigger.get_next_fire_time(candidate, candidate + dt.timedelta(seconds=1))
             assert candidate is not None
     return candidate.astimezone(dt.timezone.utc)

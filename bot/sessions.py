@@ -30,25 +30,28 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from dateutil.rrule import DAILY, rrule
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot import outbox
+from bot import crypto, ids, modal_state, outbox
 from bot.blocks.sessions import (
-    brainstorm_prompt, dilemma_posted, dilemma_prompt, experiment_reminder, kickoff_prompt, schedule_changed,
+    agenda_message, brainstorm_prompt, dilemma_posted, dilemma_prompt, experiment_reminder, kickoff_prompt,
+    schedule_changed,
 )
-from bot.deps import Deps
 from bot.localtime import (
-    UTC, discomfort, in_working_hours, meeting_slot, no_later_working_time, pair_friendly_time, slack_date, zone_of,
+    LAST_MEETING_START, UTC, WorkDays, before_days_off, discomfort, in_working_hours, meeting_slot,
+    no_later_working_time, pair_friendly_time, parse_work_days, slack_date, zone_of,
 )
-from bot.models import Feedback, Member, Pairing, PairingMember, Program, Session, Workspace
+from bot.models import AgendaItem, Feedback, Member, Pairing, PairingMember, Program, Session, Workspace, db_id
 
 CADENCE_DAYS = {"weekly": 7, "biweekly": 14, "monthly": 28}
 KICKOFF_AFTER = dt.timedelta(days=3)
 REMINDER_BEFORE = dt.timedelta(hours=24)
 MIN_PROMPT_GAP = dt.timedelta(hours=12)
 DILEMMA_DEADLINE = dt.timedelta(hours=4)  # no dilemma this close to the session: brainstorm
+FALLBACK_AFTER_PROMPT = dt.timedelta(hours=3)  # the mentee always gets a few hours to write
 LATE_FALLBACK = dt.timedelta(hours=1)
 EARLIEST_NEW_TIME = dt.timedelta(hours=1)
 LATEST_NEW_TIME = dt.timedelta(days=120)
@@ -64,29 +67,55 @@ def member_zone(member: Member) -> dt.tzinfo:
     return zone_of(member.tz, member.tz_offset)
 
 
+def member_days(member: Member) -> WorkDays:
+    return parse_work_days(member.work_days)
+
+
 def pairing_zones(pairing: Pairing) -> list[dt.tzinfo]:
     return [member_zone(pm.member) for pm in pairing.members] or [UTC]
 
 
-def session_dates(*, cadence: str, count: int, first: dt.datetime) -> list[dt.datetime]:
-    """`count` meeting times from `first` on, one cadence step (whole weeks) apart, so
-    each keeps the weekday and hour of the first."""
-    step = dt.timedelta(days=CADENCE_DAYS[cadence])
-    return [first + step * n for n in range(count)]
+def pairing_days(pairing: Pairing) -> list[WorkDays]:
+    """The members' working days, in the order of `pairing_zones`."""
+    return [member_days(pm.member) for pm in pairing.members]
+
+
+def session_dates(
+    *, cadence: str, count: int, first: dt.datetime, zones: list[dt.tzinfo] | None = None,
+) -> list[dt.datetime]:
+    """`count` meeting times from `first` on, one cadence step apart in *wall-clock* time
+    in the pair's anchor zone (the first member's), so each session keeps the local
+    weekday and hour of the first across daylight-saving changes (`dateutil.rrule`
+    steps local dates, `zoneinfo` gives each its offset). When a change elsewhere
+    pushes that hour out of someone's working day, the nearest hour that day that
+    is as comfortable for everyone as the first session was is taken instead."""
+    zones = zones or [UTC]
+    anchor = zones[0]
+    local_first = first.astimezone(anchor).replace(tzinfo=None)
+    baseline = discomfort(first, zones, last_hour=LAST_MEETING_START + 1)
+    out = []
+    for local in rrule(DAILY, interval=CADENCE_DAYS[cadence], dtstart=local_first, count=count):
+        moment = local.replace(tzinfo=anchor).astimezone(UTC)
+        if discomfort(moment, zones, last_hour=LAST_MEETING_START + 1) > baseline:
+            nearby = [moment + dt.timedelta(hours=h) for h in range(-6, 7)]
+            moment = min(nearby, key=lambda c: (discomfort(c, zones, last_hour=LAST_MEETING_START + 1),
+                                                abs(c - moment), c))
+        out.append(moment)
+    return out
 
 
 def session_plan(
     *, cadence: str, count: int, member_ids: list[int], fmt: str, start: dt.datetime,
-    zones: list[dt.tzinfo] | None = None,
+    zones: list[dt.tzinfo] | None = None, days: list[WorkDays] | None = None,
 ) -> list[dict[str, Any]]:
     """Column values of every planned session (pure; the rounds' bulk insert uses it too).
 
     1 is the kick-off (goals, how you'll work); then the mentee role rotates
     A, B, A, B… (in a trio A, B, C, A…). `zones` are the members' time zones
-    (UTC when not given)."""
+    (UTC when not given), `days` their working days (Monday–Friday when not given)."""
     zones = zones or [UTC]
-    first = meeting_slot((start + KICKOFF_AFTER).astimezone(UTC).date(), zones)
-    dates = session_dates(cadence=cadence, count=count, first=first)
+    first = meeting_slot((start + KICKOFF_AFTER).astimezone(UTC).date(), zones, days)
+    dates = session_dates(cadence=cadence, count=count, first=first, zones=zones)
     return [
         {
             "sequence": n,
@@ -106,7 +135,7 @@ async def plan_sessions(session: AsyncSession, pairing: Pairing, members: list[M
         for values in session_plan(
             cadence=pairing.cadence, count=pairing.sessions_planned,
             member_ids=[m.id for m in members], fmt=pairing.format, start=now,
-            zones=[member_zone(m) for m in members],
+            zones=[member_zone(m) for m in members], days=[member_days(m) for m in members],
         )
     ]
     session.add_all(planned)
@@ -116,34 +145,43 @@ async def plan_sessions(session: AsyncSession, pairing: Pairing, members: list[M
 
 # --- when things are due ------------------------------------------------------------------------------
 
-def prompt_at(sess: Session, lead_hours: int, zone: dt.tzinfo) -> dt.datetime:
-    """When the mentee is asked for a dilemma: lead hours before, never at night."""
-    return no_later_working_time(sess.due_at - dt.timedelta(hours=lead_hours), zone)
+def prompt_at(sess: Session, lead_hours: int, zone: dt.tzinfo, days: WorkDays | None = None) -> dt.datetime:
+    """When the mentee is asked for a dilemma: lead hours before, never at night, and on a
+    day off at 17:00 of their previous working day."""
+    return no_later_working_time(sess.due_at - dt.timedelta(hours=lead_hours), zone, days or parse_work_days(None))
 
 
-def pair_prompt_at(sess: Session, lead_hours: int, zones: list[dt.tzinfo]) -> dt.datetime:
+def pair_prompt_at(
+    sess: Session, lead_hours: int, zones: list[dt.tzinfo], days: list[WorkDays] | None = None,
+) -> dt.datetime:
     """When a pair-conversation prompt (kick-off, brainstorm) goes out: the hour around
-    lead hours before the session (±12 h) that suits the pair best."""
+    lead hours before the session (±12 h) that suits the pair best, moved earlier to
+    a working day when it falls on anyone's day off."""
     best = pair_friendly_time(sess.due_at - dt.timedelta(hours=lead_hours + 12), zones)
-    return min(best, sess.due_at - dt.timedelta(hours=lead_hours))
+    return before_days_off(min(best, sess.due_at - dt.timedelta(hours=lead_hours)), zones, days)
 
 
 def fallback_at(sess: Session, zones: list[dt.tzinfo]) -> dt.datetime:
     """When a missing dilemma turns the session into a brainstorm (the pair is told): the
-    first hour from 4 hours before the session that suits the pair, at the latest its start."""
+    first hour from 4 hours before the session that suits the pair, at the latest its start,
+    and never sooner than `FALLBACK_AFTER_PROMPT` after the dilemma prompt went out."""
     start = sess.due_at - DILEMMA_DEADLINE
-    hours = int(DILEMMA_DEADLINE / dt.timedelta(hours=1))
+    if sess.prompt_sent_at is not None:
+        start = min(max(start, sess.prompt_sent_at + FALLBACK_AFTER_PROMPT), sess.due_at)
+    hours = int((sess.due_at - start) / dt.timedelta(hours=1))
     candidates = [start + dt.timedelta(hours=h) for h in range(hours + 1)]
     return min(candidates, key=lambda c: (discomfort(c, zones), c))
 
 
-def reminder_due(sess: Session, zone: dt.tzinfo, now: dt.datetime) -> bool:
-    """One dilemma reminder the day before: not at night, not right after the prompt."""
+def reminder_due(sess: Session, zone: dt.tzinfo, now: dt.datetime, days: WorkDays | None = None) -> bool:
+    """One dilemma reminder the day before: not at night, not on a day off, not right after
+    the prompt."""
     assert sess.prompt_sent_at is not None
+    days = days or parse_work_days(None)
     return (
-        now >= no_later_working_time(sess.due_at - REMINDER_BEFORE, zone)
+        now >= no_later_working_time(sess.due_at - REMINDER_BEFORE, zone, days)
         and now - sess.prompt_sent_at >= MIN_PROMPT_GAP
-        and in_working_hours(now, zone)
+        and in_working_hours(now, zone, days)
         and now < sess.due_at - DILEMMA_DEADLINE
     )
 
@@ -193,6 +231,7 @@ class Seat:
     pairing: Pairing
     member: Member
     workspace_id: int
+    circle: bool = False  # the pairing is a circle (its program's format): facilitator wording
 
 
 def ended_text(pairing: Pairing) -> str:
@@ -207,10 +246,11 @@ async def seat_of(
 ) -> Seat:
     """The clicker's seat in a pairing, or StaleAction with a clear answer."""
     pairing = await load_pairing(session, pairing_id, lock=lock)
-    workspace_id = await session.scalar(
-        select(Workspace.id).join(Program, Program.workspace_id == Workspace.id)
+    found = (await session.execute(
+        select(Workspace.id, Program.grouping).join(Program, Program.workspace_id == Workspace.id)
         .where(Program.id == (pairing.program_id if pairing else -1), Workspace.team_id == team_id)
-    )
+    )).first()
+    workspace_id, grouping = found if found else (None, None)
     if pairing is None or workspace_id is None:
         raise StaleAction("That pairing no longer exists.")
     member = next((pm.member for pm in pairing.members if pm.member.slack_user_id == user_id), None)
@@ -218,7 +258,7 @@ async def seat_of(
         raise StaleAction("This belongs to a pairing you're not part of.")
     if pairing.state == "ended" and not (allow_completed and pairing.end_reason == "completed"):
         raise StaleAction(ended_text(pairing))
-    return Seat(pairing, member, workspace_id)
+    return Seat(pairing, member, workspace_id, circle=grouping == "circles")
 
 
 async def session_seat(
@@ -245,10 +285,19 @@ async def session_seat(
 
 def parse_ref(value: str | None) -> tuple[int, int | None]:
     """A button value "id" or "id:due-stamp"."""
-    head, _, tail = (value or "").partition(":")
-    if not head.isdecimal() or (tail and not tail.isdecimal()):
+    head, _, tail = (value if isinstance(value, str) else "").partition(":")
+    ref, stamp = db_id(head), db_id(tail) if tail else None
+    if ref is None or (tail and stamp is None):
         raise StaleAction("That button is out of date.")
-    return int(head), int(tail) if tail else None
+    return ref, stamp
+
+
+def parse_form_ref(value: str | None) -> tuple[int, int, int | None]:
+    """A session-time form's private metadata "pairing id:session id[:due stamp]"."""
+    parts = [db_id(p) for p in (value if isinstance(value, str) else "").split(":")]
+    if len(parts) not in (2, 3) or None in parts:
+        raise StaleAction("That form is out of date.")
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None  # type: ignore[return-value]
 
 
 # --- choosing a session time -----------------------------------------------------------------------------
@@ -271,6 +320,17 @@ def check_new_time(pairing: Pairing, sess: Session, new_due: dt.datetime, now: d
     return None
 
 
+def parse_new_time(values: dict[str, Any]) -> tuple[tuple[dt.datetime, str] | None, dict[str, str]]:
+    """The session-time modal's state: (new time, cadence), or field errors (block_id → message)."""
+    picked = modal_state.date_time(values, ids.SESSION_TIME)
+    if picked is None:
+        return None, {ids.SESSION_TIME[0]: "Pick a date and a time."}
+    cadence = modal_state.selected(values, ids.SESSION_CADENCE)
+    if cadence not in CADENCE_DAYS:
+        return None, {ids.SESSION_CADENCE[0]: "Choose how often you meet."}
+    return (dt.datetime.fromtimestamp(int(picked), tz=dt.timezone.utc), cadence), {}
+
+
 async def reschedule(
     session: AsyncSession, seat: Seat, sess: Session, new_due: dt.datetime, cadence: str, now: dt.datetime,
 ) -> list[str]:
@@ -286,7 +346,7 @@ async def reschedule(
     sess.state = "planned"
     later = sorted((s for s in pairing.sessions if s.sequence > sess.sequence and s.state == "planned"),
                    key=lambda s: s.sequence)
-    dates = session_dates(cadence=cadence, count=len(later) + 1, first=new_due)
+    dates = session_dates(cadence=cadence, count=len(later) + 1, first=new_due, zones=pairing_zones(pairing))
     for s, due in zip(later, dates[1:], strict=True):
         if s.due_at != due:
             s.due_at = due
@@ -306,9 +366,34 @@ async def reschedule(
 def check_dilemma_session(seat: Seat, sess: Session) -> None:
     """Only the session's mentee writes its dilemma, and only before it happens."""
     if sess.mentee_member_id != seat.member.id:
+        if seat.circle:
+            raise StaleAction(f"Session {sess.sequence} isn't your turn to facilitate — someone else in your "
+                              f"circle brings the topic this time.")
         raise StaleAction(f"Session {sess.sequence} isn't your turn to bring a dilemma — you mentor this time.")
     if sess.state != "planned" or sess.checkin_sent_at is not None:
         raise StaleAction(f"Session {sess.sequence} has already taken place.")
+
+
+@dataclass(frozen=True)
+class DilemmaSubmission:
+    situation: str
+    tried: str | None
+    want: str
+
+
+def parse_dilemma(values: dict[str, Any]) -> tuple[DilemmaSubmission | None, dict[str, str]]:
+    """The dilemma modal's state as plain values (cut to their stored lengths), or field errors."""
+    situation = modal_state.text(values, ids.DILEMMA_SITUATION)
+    tried = modal_state.text(values, ids.DILEMMA_TRIED)
+    want = modal_state.text(values, ids.DILEMMA_WANT)
+    errors = {}
+    if not situation:
+        errors[ids.DILEMMA_SITUATION[0]] = "Describe the situation in a sentence or two."
+    if not want:
+        errors[ids.DILEMMA_WANT[0]] = "Say what would help you most from your partner."
+    if errors:
+        return None, errors
+    return DilemmaSubmission(situation[:2500], tried[:2500] or None, want[:1500]), {}
 
 
 async def save_dilemma(
@@ -317,7 +402,9 @@ async def save_dilemma(
 ) -> list[str]:
     """Store the mentee's dilemma and post it in the pair's conversation for the partner."""
     check_dilemma_session(seat, sess)
-    sess.dilemma_situation, sess.dilemma_tried, sess.dilemma_want = situation, tried, want
+    mentee = seat.member.id
+    sess.dilemma_situation, sess.dilemma_tried, sess.dilemma_want = await crypto.seal_all(
+        session, mentee, [situation, tried, want])
     sess.dilemma_at = now
     sess.format = "turns"  # a late dilemma still turns a fallback brainstorm back
     digest = hashlib.sha1(repr((situation, tried, want)).encode()).hexdigest()[:12]
@@ -327,7 +414,7 @@ async def save_dilemma(
         payload=dilemma_posted(mentee_id=seat.member.slack_user_id,
                                mentor_ids=slack_ids(seat.pairing, except_member=seat.member.id),
                                sequence=sess.sequence, due=sess.due_at, situation=situation, tried=tried,
-                               want=want),
+                               want=want, circle=seat.circle),
         **pair_destination(seat.pairing),
     )
     return [key]
@@ -335,14 +422,7 @@ async def save_dilemma(
 
 # --- due work: prompts before sessions ----------------------------------------------------------------------
 
-async def _programs(deps: Deps) -> list[tuple[int, int, int]]:
-    """(program id, workspace id, lead hours) of every program."""
-    async with deps.sessionmaker() as session:
-        return [tuple(r) for r in (await session.execute(   # type: ignore[misc]
-            select(Program.id, Program.workspace_id, Program.session_lead_hours))).all()]
-
-
-async def _due_sessions(session: AsyncSession, program_id: int, *conditions: Any) -> list[Session]:
+async def due_sessions(session: AsyncSession, program_id: int, *conditions: Any) -> list[Session]:
     """Planned sessions of the program's active pairings, row-locked with their pairing
     (skipping rows another process or a button click holds: the next tick takes them),
     with their pairing and people loaded. Locking the pairing too keeps one lock
@@ -358,25 +438,27 @@ async def _due_sessions(session: AsyncSession, program_id: int, *conditions: Any
     return list(rows)
 
 
-async def send_due_prompts(deps: Deps, now: dt.datetime) -> int:
+async def send_due_prompts(session: AsyncSession, program: Program, now: dt.datetime) -> int:
     """Before each session: the kick-off prompt, the mentee's dilemma DM (with
     last time's experiments back to their authors), or the brainstorm prompt."""
     sent = 0
-    for program_id, workspace_id, lead_hours in await _programs(deps):
-        async with deps.sessionmaker.begin() as session:
-            horizon = now + dt.timedelta(hours=lead_hours + 24)
-            for sess in await _due_sessions(session, program_id, Session.prompt_sent_at.is_(None),
-                                            Session.due_at > now, Session.due_at <= horizon):
-                sent += await _prompt(session, workspace_id, lead_hours, sess, now)
+    lead_hours = program.session_lead_hours
+    horizon = now + dt.timedelta(hours=lead_hours + 24)
+    for sess in await due_sessions(session, program.id, Session.prompt_sent_at.is_(None),
+                                   Session.due_at > now, Session.due_at <= horizon):
+        sent += await _prompt(session, program.workspace_id, lead_hours, sess, now,
+                              circle=program.grouping == "circles")
     return sent
 
 
-async def _prompt(session: AsyncSession, workspace_id: int, lead_hours: int, sess: Session, now: dt.datetime) -> int:
+async def _prompt(session: AsyncSession, workspace_id: int, lead_hours: int, sess: Session, now: dt.datetime,
+                  *, circle: bool = False) -> int:
     pairing = sess.pairing
     mentee = next((pm.member for pm in pairing.members if pm.member_id == sess.mentee_member_id), None)
     turns = sess.sequence > 1 and sess.format == "turns" and mentee is not None
     zones = pairing_zones(pairing)
-    at = prompt_at(sess, lead_hours, member_zone(mentee)) if turns and mentee else pair_prompt_at(sess, lead_hours, zones)
+    at = (prompt_at(sess, lead_hours, member_zone(mentee), member_days(mentee)) if turns and mentee
+          else pair_prompt_at(sess, lead_hours, zones, pairing_days(pairing)))
     if at > now:
         return 0
     sess.prompt_sent_at = now
@@ -392,18 +474,36 @@ async def _prompt(session: AsyncSession, workspace_id: int, lead_hours: int, ses
             member_id=mentee.id,
             payload=dilemma_prompt(session_id=sess.id, sequence=sess.sequence, due=sess.due_at,
                                    partner_ids=slack_ids(pairing, except_member=mentee.id),
-                                   experiment=experiments.pop(mentee.id, None)),
+                                   experiment=experiments.pop(mentee.id, None), circle=circle),
         )
     else:
         await outbox.enqueue(session, workspace_id=workspace_id, key=f"brainstorm-prompt:{sess.id}:{due_stamp(sess)}", now=now,
                              pairing_id=pairing.id, **pair_destination(pairing),
                              payload=brainstorm_prompt(sequence=sess.sequence, due=sess.due_at, fallback=False))
+    await queue_agenda(session, workspace_id, pairing, sess, now)
     for member_id, experiment in experiments.items():
         member = next(pm.member for pm in pairing.members if pm.member_id == member_id)
         await outbox.enqueue(session, workspace_id=workspace_id, key=f"experiment:{sess.id}:{member_id}:{due_stamp(sess)}", now=now,
                              users=[member.slack_user_id], member_id=member_id,
                              payload=experiment_reminder(sequence=sess.sequence, due=sess.due_at,
                                                          experiment=experiment))
+    return 1
+
+
+async def queue_agenda(session: AsyncSession, workspace_id: int, pairing: Pairing, sess: Session, now: dt.datetime) -> int:
+    """With a session's prompt: the messages its members brought to it ("Bring this to my next
+    session", bot.agenda), to the pair's conversation (1 when queued)."""
+    rows = (await session.execute(
+        select(AgendaItem.permalink, AgendaItem.member_id).where(AgendaItem.session_id == sess.id)
+        .order_by(AgendaItem.created_at, AgendaItem.id)
+    )).all()
+    if not rows:
+        return 0
+    by_member = {pm.member_id: pm.member.slack_user_id for pm in pairing.members}
+    items = [(link, by_member.get(member_id)) for link, member_id in rows]
+    await outbox.enqueue(session, workspace_id=workspace_id, key=f"agenda:{sess.id}:{due_stamp(sess)}", now=now,
+                         pairing_id=pairing.id, **pair_destination(pairing),
+                         payload=agenda_message(sequence=sess.sequence, due=sess.due_at, items=items))
     return 1
 
 
@@ -417,25 +517,27 @@ async def _last_experiments(session: AsyncSession, pairing: Pairing, sess: Sessi
         select(Feedback.member_id, Feedback.experiment)
         .where(Feedback.session_id == previous[0].id, Feedback.experiment.is_not(None))
     )
-    return {member_id: text for member_id, text in rows.all() if member_id in seated and text}
+    found = {member_id: await crypto.unseal(session, member_id, text)
+             for member_id, text in rows.all() if member_id in seated}
+    return {member_id: text for member_id, text in found.items() if text}
 
 
-async def send_due_reminders(deps: Deps, now: dt.datetime) -> int:
+async def send_due_reminders(session: AsyncSession, program: Program, now: dt.datetime) -> int:
     """The day before: one reminder to a silent mentee. Hours before: no dilemma
     means the session goes ahead as a brainstorm (the pair is told)."""
     done = 0
-    for program_id, workspace_id, _lead in await _programs(deps):
-        async with deps.sessionmaker.begin() as session:
-            for sess in await _due_sessions(
-                session, program_id, Session.format == "turns", Session.sequence > 1,
-                Session.prompt_sent_at.is_not(None), Session.dilemma_at.is_(None), Session.due_at > now - LATE_FALLBACK,
-                Session.due_at <= now + REMINDER_BEFORE + dt.timedelta(hours=24),
-            ):
-                done += await _remind_or_fall_back(session, workspace_id, sess, now)
+    for sess in await due_sessions(
+        session, program.id, Session.format == "turns", Session.sequence > 1,
+        Session.prompt_sent_at.is_not(None), Session.dilemma_at.is_(None), Session.due_at > now - LATE_FALLBACK,
+        Session.due_at <= now + REMINDER_BEFORE + dt.timedelta(hours=24),
+    ):
+        done += await _remind_or_fall_back(session, program.workspace_id, sess, now,
+                                           circle=program.grouping == "circles")
     return done
 
 
-async def _remind_or_fall_back(session: AsyncSession, workspace_id: int, sess: Session, now: dt.datetime) -> int:
+async def _remind_or_fall_back(session: AsyncSession, workspace_id: int, sess: Session, now: dt.datetime,
+                               *, circle: bool = False) -> int:
     pairing = sess.pairing
     mentee = next((pm.member for pm in pairing.members if pm.member_id == sess.mentee_member_id), None)
     if mentee is None:
@@ -446,14 +548,14 @@ async def _remind_or_fall_back(session: AsyncSession, workspace_id: int, sess: S
                              now=now, pairing_id=pairing.id, **pair_destination(pairing),
                              payload=brainstorm_prompt(sequence=sess.sequence, due=sess.due_at, fallback=True))
         return 1
-    if sess.reminder_sent_at is None and reminder_due(sess, member_zone(mentee), now):
+    if sess.reminder_sent_at is None and reminder_due(sess, member_zone(mentee), now, member_days(mentee)):
         sess.reminder_sent_at = now
         await outbox.enqueue(
             session, workspace_id=workspace_id, key=f"dilemma-reminder:{sess.id}:{due_stamp(sess)}", now=now,
             users=[mentee.slack_user_id], member_id=mentee.id,
             payload=dilemma_prompt(session_id=sess.id, sequence=sess.sequence, due=sess.due_at,
                                    partner_ids=slack_ids(pairing, except_member=mentee.id), experiment=None,
-                                   reminder=True),
+                                   reminder=True, circle=circle),
         )
         return 1
     return 0

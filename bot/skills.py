@@ -21,17 +21,32 @@ The rule, in order (see `resolve`):
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
+import logging
 import re
+import time
 import unicodedata
+import weakref
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
-from bot.models import Skill
+from bot.db import reading
+from bot.models import Skill, Workspace
+from bot.workspaces import ensure_workspace
 from bot.sqlutil import insert_ignoring_conflicts
+
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+log = logging.getLogger(__name__)
 
 MAX_SKILL_NAME = 60
 FUZZY_MIN_LENGTH = 5
@@ -110,14 +125,35 @@ def canonical(raw: str) -> tuple[str, str] | None:
     return key, name
 
 
-def fuzzy_match(key: str, keys: list[str]) -> str | None:
+class Catalog(dict[str, Skill]):
+    """A catalog (key → Skill) with what matching needs computed once: the type-ahead index
+    keeps one per team, so a keystroke does not sort the catalog or scan names for digits."""
+
+    @functools.cached_property
+    def sorted_keys(self) -> list[str]:
+        return sorted(self)
+
+    @functools.cached_property
+    def digits(self) -> dict[str, list[str]]:
+        return {k: _DIGITS.findall(k) for k in self}
+
+    @functools.cached_property
+    def by_name(self) -> list[Skill]:
+        return sorted(self.values(), key=lambda s: s.name.casefold())
+
+
+def _sorted_keys(catalog: dict[str, Skill]) -> list[str]:
+    return catalog.sorted_keys if isinstance(catalog, Catalog) else sorted(catalog)
+
+
+def fuzzy_match(key: str, keys: list[str], digits: dict[str, list[str]] | None = None) -> str | None:
     """The catalog key that `key` is a near-duplicate of, if any (rule 5 above)."""
     if len(key) < FUZZY_MIN_LENGTH:
         return None
-    digits = _DIGITS.findall(key)
+    own = _DIGITS.findall(key)
     best: tuple[float, str] | None = None
     for other in keys:
-        if len(other) < FUZZY_MIN_LENGTH or _DIGITS.findall(other) != digits:
+        if len(other) < FUZZY_MIN_LENGTH or (digits[other] if digits is not None else _DIGITS.findall(other)) != own:
             continue
         distance = DamerauLevenshtein.distance(key, other)
         similarity = 1 - distance / max(len(key), len(other))
@@ -129,6 +165,10 @@ def fuzzy_match(key: str, keys: list[str]) -> str | None:
     return best[1] if best else None
 
 
+def _fuzzy_in(key: str, catalog: dict[str, Skill]) -> str | None:
+    return fuzzy_match(key, _sorted_keys(catalog), catalog.digits if isinstance(catalog, Catalog) else None)
+
+
 def resolve(raw: str, catalog: dict[str, Skill]) -> Resolved | None:
     """Resolve a typed name against a catalog (key → Skill). None for an empty name."""
     found = canonical(raw)
@@ -137,22 +177,23 @@ def resolve(raw: str, catalog: dict[str, Skill]) -> Resolved | None:
     key, name = found
     if key in catalog:
         return Resolved(key, catalog[key].name, catalog[key])
-    near = fuzzy_match(key, sorted(catalog))
+    near = _fuzzy_in(key, catalog)
     if near is not None:
         return Resolved(near, catalog[near].name, catalog[near])
     return Resolved(key, name)
 
 
-async def catalog_of(session: AsyncSession, workspace_id: int) -> dict[str, Skill]:
+async def catalog_of(session: AsyncSession, workspace_id: int) -> Catalog:
     rows = await session.scalars(select(Skill).where(Skill.workspace_id == workspace_id))
-    return {s.key: s for s in rows}
+    return Catalog((s.key, s) for s in rows)
 
 
-async def ensure_catalog(session: AsyncSession, workspace_id: int, now: dt.datetime) -> dict[str, Skill]:
+async def ensure_catalog(session: AsyncSession, workspace_id: int, now: dt.datetime) -> Catalog:
     """The workspace's catalog, seeded with `STARTER_CATALOG` on first use (race-safe)."""
     catalog = await catalog_of(session, workspace_id)
     if catalog:
         return catalog
+    _note_change(session, workspace_id)
     for name in STARTER_CATALOG:
         await session.execute(
             insert_ignoring_conflicts(session, Skill, ["workspace_id", "key"]).values(
@@ -166,6 +207,7 @@ async def get_or_create(session: AsyncSession, workspace_id: int, resolved: Reso
     """The catalog row for a resolved name, adding it when new (race-safe on the unique key)."""
     if resolved.skill is not None:
         return resolved.skill
+    _note_change(session, workspace_id)
     await session.execute(
         insert_ignoring_conflicts(session, Skill, ["workspace_id", "key"]).values(
             workspace_id=workspace_id, key=resolved.key, name=resolved.name, created_at=now
@@ -178,15 +220,146 @@ async def get_or_create(session: AsyncSession, workspace_id: int, resolved: Reso
 
 def search(catalog: dict[str, Skill], query: str, limit: int = 50) -> list[Skill]:
     """Type-ahead: names starting with the query first, then containing it, then near misses."""
+    by_name = catalog.by_name if isinstance(catalog, Catalog) else sorted(catalog.values(), key=lambda s: s.name.casefold())
     found = canonical(query)
     if found is None:
-        return sorted(catalog.values(), key=lambda s: s.name.casefold())[:limit]
+        return by_name[:limit]
     typed_key = skill_key(query)
-    keys = {typed_key, found[0]}
-    starts = [s for k, s in catalog.items() if any(k.startswith(q) for q in keys)]
-    contains = [s for k, s in catalog.items() if any(q in k for q in keys) and s not in starts]
-    ranked = sorted(starts, key=lambda s: s.name.casefold()) + sorted(contains, key=lambda s: s.name.casefold())
-    near = fuzzy_match(found[0], sorted(catalog))
+    keys = (typed_key,) if typed_key == found[0] else (typed_key, found[0])
+    starts = [s for s in by_name if s.key.startswith(keys)]
+    started = {s.key for s in starts}
+    contains = [s for s in by_name if s.key not in started and any(q in s.key for q in keys)]
+    ranked = starts + contains
+    near = _fuzzy_in(found[0], catalog)
     if near is not None and catalog[near] not in ranked:
         ranked.append(catalog[near])
     return ranked[:limit]
+
+
+def starter_keys() -> list[str]:
+    """Keys of the starter catalog (kept when a forget-me removes skills nobody uses)."""
+    return sorted({skill_key(name) for name in STARTER_CATALOG})
+
+
+# --- the type-ahead index ---------------------------------------------------------------
+# Options loads come with every keystroke, from everyone filling the profile modal at once:
+# they read the catalog from memory and never wait for the database. The index is reloaded
+# at once when this process commits a catalog change, and at most INDEX_TTL seconds late for
+# another process's change (a replica's new skill): an entry older than that is still
+# answered from, while one background task reloads it. Loads read through
+# `bot.db.reading` (no SQLite write lock); only a team's very first load may write, to
+# seed the starter catalog.
+INDEX_TTL = 30.0
+# Slack waits 3 s for an options answer. A load that has not finished in this long (a team's very
+# first, which writes the starter catalog, can wait behind another writer) goes on behind the
+# answer, and the answer is made from what is known now (the old catalog, or none: "➕ Add").
+FIRST_LOAD_BUDGET = 2.0
+_generations: defaultdict[int, int] = defaultdict(int)  # workspace id → catalog changes committed here
+
+
+def _note_change(session: AsyncSession, workspace_id: int) -> None:
+    session.sync_session.info.setdefault("skills_changed", set()).add(workspace_id)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    for workspace_id in session.info.pop("skills_changed", ()):
+        _generations[workspace_id] += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    session.info.pop("skills_changed", None)
+
+
+@dataclass
+class _Entry:
+    workspace_id: int
+    generation: int
+    loaded: float
+    catalog: dict[str, Skill]
+
+
+class CatalogIndex:
+    """One process's in-memory catalogs, per team, for type-ahead."""
+
+    def __init__(self, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+        self._clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self.loads = 0  # database loads so far (tests, benchmarks)
+
+    async def catalog(self, deps: Deps, team_id: str, now: dt.datetime) -> dict[str, Skill]:
+        entry = self._entries.get(team_id)
+        if entry is not None and entry.generation == _generations[entry.workspace_id]:
+            if self._clock() - entry.loaded > INDEX_TTL:
+                self._refresh_later(deps, team_id, now)
+            return entry.catalog
+        deadline = asyncio.get_running_loop().time() + FIRST_LOAD_BUDGET
+        for _ in range(2):  # a load already running may have begun before the change: then one more
+            running = self._refreshing.get(team_id)
+            if running is None or running.done():
+                running = self._start_load(deps, team_id, now)
+            try:
+                await asyncio.wait_for(asyncio.shield(running), max(0.0, deadline - asyncio.get_running_loop().time()))
+            except asyncio.TimeoutError:
+                log.warning("the skill catalog is still loading after %.1f s; answered without it",
+                            FIRST_LOAD_BUDGET)
+                break
+            entry = self._entries.get(team_id, entry)
+            if entry is not None and entry.generation == _generations[entry.workspace_id]:
+                break
+        entry = self._entries.get(team_id, entry)
+        return entry.catalog if entry is not None else {}
+
+    def _refresh_later(self, deps: Deps, team_id: str, now: dt.datetime) -> None:
+        """Reload a stale entry in one background task; requests meanwhile get the old one."""
+        running = self._refreshing.get(team_id)
+        if running is not None and not running.done():
+            return
+        self._start_load(deps, team_id, now)
+
+    def _start_load(self, deps: Deps, team_id: str, now: dt.datetime) -> asyncio.Task[None]:
+        """One load task per team at a time; requests wait for it (within the budget) or not."""
+
+        async def load() -> None:
+            try:
+                async with self._loading.setdefault(team_id, asyncio.Lock()):
+                    await self._load(deps, team_id, now)
+            except Exception:  # the old entry (if any) keeps answering; the next request tries again
+                log.exception("loading the skill catalog failed")
+
+        task = self._refreshing[team_id] = asyncio.get_running_loop().create_task(load())
+        return task
+
+    async def _load(self, deps: Deps, team_id: str, now: dt.datetime) -> _Entry:
+        self.loads += 1
+        loaded = self._clock()
+        async with reading(deps.sessionmaker) as session:
+            workspace_id = await session.scalar(select(Workspace.id).where(Workspace.team_id == team_id))
+            generation = _generations[workspace_id] if workspace_id is not None else 0
+            catalog = await catalog_of(session, workspace_id) if workspace_id is not None else {}
+        if workspace_id is None or not catalog:  # first use only: seed the starter catalog
+            async with deps.sessionmaker.begin() as session:
+                workspace_id = (await ensure_workspace(session, team_id, now)).id
+                catalog = await ensure_catalog(session, workspace_id, now)
+            generation = _generations[workspace_id]
+        entry = self._entries[team_id] = _Entry(workspace_id, generation, loaded, catalog)
+        return entry
+
+
+def index_of(deps: Deps) -> CatalogIndex:
+    """This process's index for the database `deps` reaches (one per engine)."""
+    index = _indexes.get(deps.engine)
+    if index is None:
+        index = _indexes[deps.engine] = CatalogIndex()
+    return index
+
+
+_indexes: weakref.WeakKeyDictionary[object, CatalogIndex] = weakref.WeakKeyDictionary()
+
+
+async def type_ahead_catalog(deps: Deps, team_id: str, now: dt.datetime) -> dict[str, Skill]:
+    """The team's catalog for an options load, from this process's index (one per database)."""
+    return await index_of(deps).catalog(deps, team_id, now)

@@ -42,3 +42,33 @@ def _copy_value(column_type: Any) -> Any:
     if isinstance(column_type, JSON):
         return lambda v: None if v is None else json.dumps(v)
     return lambda v: v
+
+
+# Failures a retry of the whole transaction can cure: PostgreSQL's deadlock_detected and
+# serialization_failure, SQLite's "database is locked".
+_RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def is_retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    text = str(orig or exc).lower()
+    return code in _RETRYABLE_SQLSTATES or "deadlock detected" in text or "database is locked" in text
+
+
+async def in_transaction(sessionmaker: Any, work: Any, *, attempts: int = 3) -> Any:
+    """Run `work(session)` in a fresh transaction, again (up to `attempts` times, with a short
+    backoff) when the database aborted it as a deadlock or a serialization failure."""
+    import asyncio  # noqa: PLC0415
+
+    from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: PLC0415
+
+    for attempt in range(attempts):
+        try:
+            async with sessionmaker.begin() as session:
+                return await work(session)
+        except (DBAPIError, OperationalError) as exc:
+            if attempt == attempts - 1 or not is_retryable(exc):
+                raise
+            await asyncio.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")

@@ -1,9 +1,18 @@
 """Program figures for admins: aggregates only, each computed by the database.
 
 Every figure carries its *base*: how many distinct people it was computed
-over. A figure whose base is below the program's minimum group size is
-withheld ("too few to show"), so no one's rating or activity can be read off
-a small group. No text anyone wrote (notes, dilemmas, goals) is ever read here.
+over. A figure whose base is below the program's minimum group size k (at
+least 3, default 5) is withheld ("too few to show"), so no one's rating or
+activity can be read off a small group. No text anyone wrote (notes, dilemmas,
+goals) is ever read here.
+
+Against differencing: the average rating moves in steps. Ratings are taken in
+time order and closed into batches at round starts (and now); a batch is
+added to the shown figure only once it holds ratings from at least k distinct
+people, so comparing the figure before and after a round never isolates fewer
+than k people's ratings. Skill supply and demand show a skill only when at
+least k current members want or offer it; the others are summed into one
+"other skills" row (shown only when it, too, rests on k people).
 """
 
 from __future__ import annotations
@@ -11,15 +20,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Feedback, Goal, Member, MemberSkill, Pairing, PairingMember, Program, Round, Session, Skill
+from bot.models import (
+    Feedback, Goal, Member, MemberSkill, Membership, Pairing, PairingMember, Program, Round, Session, Skill,
+)
+from bot.circle_suggestions import CircleSuggestion, suggestions
 from bot.program_settings import ProgramSettings, settings_of
 
 LEFT_STATUSES = ("left", "deactivated", "forgotten")
 CURRENT_STATUSES = ("active", "paused")
 SKILL_ROWS = 10
+OTHER_SKILLS = "other skills"
 ROUND_ROWS = 24
 
 
@@ -98,6 +111,8 @@ class ProgramStats:
     skill_gaps: list[SkillGap] | None
     skill_base: int
     rounds: list[RoundFigures] = field(default_factory=list)
+    # Skills wanted by at least the minimum group size and offered by few (counts only).
+    circle_suggestions: list[CircleSuggestion] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,7 @@ async def program_stats(session: AsyncSession, program: Program, now: dt.datetim
         skill_gaps=gaps,
         skill_base=skill_base,
         rounds=await _round_figures(session, program, now, gate),
+        circle_suggestions=await suggestions(session, program),
     )
 
 
@@ -157,10 +173,14 @@ async def admin_overview(session: AsyncSession, program: Program, now: dt.dateti
 async def _member_figures(session: AsyncSession, program: Program, gate: _Gate) -> dict[str, object]:
     """Opted in (status active), paused, left (left, deactivated or forgotten); the
     headline share of opted-in members who are in an active pairing."""
+    # The program's memberships; a person who left, was deactivated or forgotten counts as
+    # having left (their membership is "left", the person's own status says why).
+    status = case((Member.status.in_(LEFT_STATUSES), "left"), else_=Membership.status)
     rows = (await session.execute(
-        select(Member.status, func.count())
-        .where(Member.workspace_id == program.workspace_id)
-        .group_by(Member.status)
+        select(status, func.count())
+        .select_from(Membership).join(Member, Member.id == Membership.member_id)
+        .where(Membership.program_id == program.id)
+        .group_by(status)
     )).all()
     by_status = {status: int(n) for status, n in rows}
     opted_in = by_status.get("active", 0)
@@ -172,8 +192,9 @@ async def _member_figures(session: AsyncSession, program: Program, gate: _Gate) 
         select(func.count(distinct(Member.id)))
         .join(PairingMember, PairingMember.member_id == Member.id)
         .join(Pairing, Pairing.id == PairingMember.pairing_id)
+        .join(Membership, and_(Membership.member_id == Member.id, Membership.program_id == program.id))
         .where(Member.workspace_id == program.workspace_id, Member.status == "active",
-               Pairing.program_id == program.id, Pairing.state == "active")
+               Membership.status == "active", Pairing.program_id == program.id, Pairing.state == "active")
     ) or 0
     return {
         "opted_in": gate.figure(opted_in, joined),
@@ -233,12 +254,7 @@ async def _session_figures(
         .where(Session.id.in_(select(due_ids.c.id)))
     ) or 0
 
-    rating_avg, rating_n, raters = (await session.execute(
-        select(func.avg(Feedback.rating), func.count(Feedback.rating), func.count(distinct(Feedback.member_id)))
-        .join(Session, Session.id == Feedback.session_id)
-        .join(Pairing, Pairing.id == Session.pairing_id)
-        .where(Pairing.program_id == program.id, Feedback.rating.is_not(None))
-    )).one()
+    rating_avg, rating_n, raters = await _stepped_rating(session, program, now, gate)
 
     # Turn balance: held sessions where someone was the mentee (turn-taking, from
     # sequence 2 on), and of those the ones whose mentee really wrote a dilemma.
@@ -251,7 +267,7 @@ async def _session_figures(
             func.count(distinct(Session.mentee_member_id)),
         ).join(Pairing, Pairing.id == Session.pairing_id).where(turns)
     )).one()
-    shown_rating = gate.shown(int(raters))
+    shown_rating = gate.shown(int(raters)) and rating_avg is not None
     return {
         "meetings": gate.ratio(int(met), int(due), int(meeting_people)),
         "average_rating": gate.figure(float(rating_avg) if rating_avg is not None else None, int(raters)),
@@ -260,17 +276,54 @@ async def _session_figures(
     }
 
 
+async def _stepped_rating(
+    session: AsyncSession, program: Program, now: dt.datetime, gate: _Gate
+) -> tuple[float | None, int, int]:
+    """(mean, ratings, raters) over the closed batches (see the module docstring)."""
+    rows = (await session.execute(
+        select(Feedback.created_at, Feedback.member_id, Feedback.rating)
+        .join(Session, Session.id == Feedback.session_id)
+        .join(Pairing, Pairing.id == Session.pairing_id)
+        .where(Pairing.program_id == program.id, Feedback.rating.is_not(None), Feedback.created_at <= now)
+        .order_by(Feedback.created_at, Feedback.id)
+    )).all()
+    starts = sorted(set(await session.scalars(select(Round.started_at).where(Round.program_id == program.id))))
+    boundaries = [b for b in starts if b <= now] + [now + dt.timedelta(microseconds=1)]
+    shown_total = shown_count = 0
+    shown_people: set[int] = set()
+    pending: list[tuple[int, int]] = []
+    i = 0
+    for boundary in boundaries:
+        while i < len(rows) and rows[i][0] < boundary:
+            pending.append((rows[i][1], rows[i][2]))
+            i += 1
+        if pending and gate.shown(len({member for member, _ in pending})):
+            shown_total += sum(r for _, r in pending)
+            shown_count += len(pending)
+            shown_people |= {member for member, _ in pending}
+            pending = []
+    if not shown_count:
+        return None, 0, len({m for _, m, _ in rows})
+    return shown_total / shown_count, shown_count, len(shown_people)
+
+
 # --- goals ------------------------------------------------------------------------------------------
 
 
 async def _goal_figures(session: AsyncSession, program: Program, gate: _Gate) -> Ratio:
-    """Goals set (any progress) and done, by members of this workspace."""
+    """Goals set (any progress) and done, in this program."""
     total, done, people = (await session.execute(
         select(
             func.count(Goal.id),
             func.coalesce(func.sum(case((Goal.progress == "done", 1), else_=0)), 0),
             func.count(distinct(Goal.member_id)),
-        ).join(Member, Member.id == Goal.member_id).where(Member.workspace_id == program.workspace_id)
+        ).join(Member, Member.id == Goal.member_id).where(
+            Member.workspace_id == program.workspace_id,
+            # set in one of this program's pairings, or (no pairing) by one of its members
+            or_(Goal.pairing_id.in_(select(Pairing.id).where(Pairing.program_id == program.id)),
+                and_(Goal.pairing_id.is_(None),
+                     Goal.member_id.in_(select(Membership.member_id).where(Membership.program_id == program.id)))),
+        )
     )).one()
     return gate.ratio(int(done), int(total), int(people))
 
@@ -284,7 +337,10 @@ async def _skill_gaps(session: AsyncSession, program: Program, gate: _Gate) -> t
     Counted over current members (opted in or paused). Sorted by the gap
     (wanted minus offered), then by how many want it; only wanted skills.
     """
-    current = and_(Member.workspace_id == program.workspace_id, Member.status.in_(CURRENT_STATUSES))
+    in_program = select(Membership.member_id).where(Membership.program_id == program.id,
+                                                    Membership.status.in_(CURRENT_STATUSES))
+    current = and_(Member.workspace_id == program.workspace_id, Member.status.in_(CURRENT_STATUSES),
+                   Member.id.in_(in_program))
     base = await session.scalar(
         select(func.count(distinct(MemberSkill.member_id))).join(Member, Member.id == MemberSkill.member_id).where(current)
     ) or 0
@@ -292,17 +348,26 @@ async def _skill_gaps(session: AsyncSession, program: Program, gate: _Gate) -> t
         return None, int(base)
     wanted = func.count(distinct(case((MemberSkill.kind == "want", MemberSkill.member_id))))
     offered = func.count(distinct(case((MemberSkill.kind == "offer", MemberSkill.member_id))))
+    people = func.count(distinct(MemberSkill.member_id))
     rows = (await session.execute(
-        select(Skill.name, wanted.label("wanted"), offered.label("offered"))
+        select(Skill.id, Skill.name, wanted.label("wanted"), offered.label("offered"), people.label("people"))
         .join(MemberSkill, MemberSkill.skill_id == Skill.id)
         .join(Member, Member.id == MemberSkill.member_id)
         .where(current, Skill.workspace_id == program.workspace_id)
         .group_by(Skill.id, Skill.name)
-        .having(wanted > 0)
         .order_by((wanted - offered).desc(), wanted.desc(), Skill.name)
-        .limit(SKILL_ROWS)
     )).all()
-    return [SkillGap(name, int(w), int(o)) for name, w, o in rows], int(base)
+    shown = [SkillGap(name, int(w), int(o)) for _id, name, w, o, n in rows if gate.shown(int(n)) and w > 0]
+    rare = [skill_id for skill_id, _name, _w, _o, n in rows if not gate.shown(int(n))]
+    gaps = shown[:SKILL_ROWS]
+    if rare:
+        other_wanted, other_offered, other_people = (await session.execute(
+            select(wanted, offered, people).join(Member, Member.id == MemberSkill.member_id)
+            .where(current, MemberSkill.skill_id.in_(rare))
+        )).one()
+        if gate.shown(int(other_people)) and other_wanted:
+            gaps.append(SkillGap(OTHER_SKILLS, int(other_wanted), int(other_offered)))
+    return gaps, int(base)
 
 
 # --- per round ------------------------------------------------------------------------------------------

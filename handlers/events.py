@@ -1,12 +1,9 @@
-"""Events API listeners. `EVENT_HANDLERS` is what the app subscribes to; the
-manifest test checks it against `manifest.yml`'s bot events."""
+"""Events API listeners: `(deps, event, body)`, bound by event type in handlers/__init__.py
+(the manifest test checks those types against `manifest.yml`'s bot events)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
-
-from slack_bolt.async_app import AsyncApp
 
 from slack_sdk.errors import SlackApiError
 
@@ -15,9 +12,6 @@ from bot.deps import Deps
 from bot.home import refresh_home, refresh_homes
 from bot.members import UserFacts
 from bot.workspaces import ensure_workspace
-
-EventHandler = Callable[[Deps, dict[str, Any], dict[str, Any]], Awaitable[None]]
-
 
 
 async def app_home_opened(deps: Deps, event: dict[str, Any], body: dict[str, Any]) -> None:
@@ -83,25 +77,3 @@ async def team_join(deps: Deps, event: dict[str, Any], body: dict[str, Any]) -> 
     async with deps.sessionmaker.begin() as session:
         workspace = await ensure_workspace(session, body.get("team_id", ""), now)
         await members.ensure_member(session, workspace.id, user_id, now, UserFacts.from_api(user))
-
-
-# event type → handler(deps, event, body)
-EVENT_HANDLERS: dict[str, EventHandler] = {
-    "app_home_opened": app_home_opened,
-    "member_joined_channel": member_joined_channel,
-    "user_change": user_change,
-    "team_join": team_join,
-}
-
-
-def register(app: AsyncApp, deps: Deps) -> None:
-    for event_type, handler in EVENT_HANDLERS.items():
-        app.event(event_type)(_listener(deps, handler))
-
-
-def _listener(deps: Deps, handler: EventHandler):  # type: ignore[no-untyped-def]
-    async def listener(ack, event, body) -> None:  # type: ignore[no-untyped-def]
-        await ack()
-        await handler(deps, event, body)
-
-    return listener

@@ -7,8 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Member, MemberBlock, MemberSkill, Skill, Workspace
-from bot.workspaces import ensure_workspace
+from bot import crypto
+from bot.models import Member, MemberBlock, MemberSkill, Membership, Skill, Workspace
+from bot.workspaces import ensure_workspace, program_of
 from tests.conftest import T0, TEAM_ID
 
 
@@ -50,11 +51,27 @@ async def member(
     )
     session.add(m)
     await session.flush()
+    await membership(session, m, now=now)
     for name in offers:
         session.add(MemberSkill(member_id=m.id, skill_id=(await skill(session, ws, name)).id, kind="offer"))
     for name in wants:
         session.add(MemberSkill(member_id=m.id, skill_id=(await skill(session, ws, name)).id, kind="want"))
     for other in blocks:
-        session.add(MemberBlock(member_id=m.id, blocked_user_id=other))
+        session.add(MemberBlock(member_id=m.id, blocked_user_id=other,
+                                blocked_hash=crypto.keyring_of(session).block_hash(other)))
     await session.flush()
     return m
+
+
+async def membership(session: AsyncSession, m: Member, *, program_id: int | None = None, now: dt.datetime = T0) -> None:
+    """The member's membership of a program (the first by default), with their status, as
+    the data migration gives every member who joined before several programs existed."""
+    if m.status == "invited":
+        return
+    if program_id is None:
+        program_id = (await program_of(session, m.workspace_id)).id
+    status = m.status if m.status in ("active", "paused") else "left"
+    session.add(Membership(program_id=program_id, member_id=m.id, status=status,
+                           paused_until=m.paused_until if status == "paused" else None, priority=bool(m.priority),
+                           joined_at=m.joined_at or now, updated_at=now))
+    await session.flush()

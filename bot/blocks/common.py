@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 Block = dict[str, Any]
 
-# Slack's limits (https://docs.slack.dev/reference/block-kit): see bot/devtools/blockkit.py.
+# Slack's limits (https://docs.slack.dev/reference/block-kit): see devtools/blockkit.py.
 SECTION_TEXT_MAX = 3000
 FIELD_TEXT_MAX = 2000
 HEADER_TEXT_MAX = 150
@@ -34,15 +36,27 @@ def cap(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def user_text(text: str | None, limit: int) -> str:
-    """Escape then cap a piece of user text for mrkdwn (escaping can lengthen it)."""
+_ESCAPED_MENTION = re.compile(r"&lt;([@#][UWCG][A-Z0-9]{1,30})&gt;")
+
+
+def user_text(text: str | None, limit: int, *, mentions: bool = False) -> str:
+    """Escape then cap a piece of user text for mrkdwn (escaping can lengthen it).
+
+    `mentions=True` keeps bare user and channel mentions (`<@U123>`, `<#C123>`, what
+    `bot.slacktext.decode` leaves of Slack's mention markup) working; everything
+    else, `<!channel>` included, is shown, not parsed."""
     escaped = escape(text or "")
+    if mentions:
+        escaped = _ESCAPED_MENTION.sub(r"<\1>", escaped)
     if len(escaped) <= limit:
         return escaped
     cut = escaped[: limit - 1]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]  # never leave half an entity
+    lt = cut.rfind("<")
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]  # nor half a mention
     return cut + "…"
 
 
@@ -128,3 +142,19 @@ def modal(
 
 def home(blocks: list[Block]) -> Block:
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
+
+
+def when(moment: dt.datetime | None) -> str:
+    """A date Slack renders in the reader's own time zone."""
+    if moment is None:
+        return "not scheduled yet"
+    ts = int(moment.timestamp())
+    fallback = moment.strftime("%a %d %b %Y %H:%M UTC")
+    return f"<!date^{ts}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def skill_list(names: list[str]) -> str:
+    return ", ".join(user_text(n, 80) for n in names) if names else "_none yet_"
+
+
+# --- sections ------------------------------------------------------------------------------------

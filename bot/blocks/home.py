@@ -18,20 +18,18 @@ so enriching them enriches both surfaces.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot import ids
 from bot.blocks.common import (
-    Block, actions, button, context, divider, header, home, message, section, user_text,
+    Block, actions, button, context, divider, header, home, message, section, skill_list, user_text, when,
 )
 from bot.blocks.admin import admin_home_blocks
 from bot.blocks.journey import goals_section, goals_text, history_section, next_steps_section
+from bot.blocks.programs import program_label
+from bot.home_data import HomeData, PairingInfo
 from bot.profiles import EXPERIENCE_LEVELS, FORMAT_LABELS
-
-if TYPE_CHECKING:
-    from bot.home import HomeData
 
 PEER_MENTORING_PITCH = (
     "Peer mentoring pairs you with a colleague at a similar stage from another part of the "
@@ -40,21 +38,6 @@ PEER_MENTORING_PITCH = (
     "want to learn, and Tandem finds your partner."
 )
 
-
-def when(moment: dt.datetime | None) -> str:
-    """A date Slack renders in the reader's own time zone."""
-    if moment is None:
-        return "not scheduled yet"
-    ts = int(moment.timestamp())
-    fallback = moment.strftime("%a %d %b %Y %H:%M UTC")
-    return f"<!date^{ts}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
-def skill_list(names: list[str]) -> str:
-    return ", ".join(user_text(n, 80) for n in names) if names else "_none yet_"
-
-
-# --- sections ------------------------------------------------------------------------------------
 
 def intro_section(data: HomeData) -> list[Block]:
     """Header; for someone who has not joined, what peer mentoring is and a Join button."""
@@ -68,7 +51,9 @@ def intro_section(data: HomeData) -> list[Block]:
 
 
 def status_section(data: HomeData) -> list[Block]:
-    """Opted in, paused until …, or not joined."""
+    """Opted in, paused until …, or not joined (with several programs: `programs_section`)."""
+    if len(data.programs) > 1:
+        return []
     if data.status == "active":
         text = ":white_check_mark: You are *opted in*. Next round: " + when(data.next_round_at)
     elif data.status == "paused":
@@ -85,33 +70,69 @@ def partner_section(data: HomeData) -> list[Block]:
 
     HOOK: the sessions helper enriches this (dilemma status, check-ins…).
     """
-    if not data.joined:
+    if not data.joined or len(data.programs) > 1:
         return []
     pairing = data.pairing
     if pairing is None:
         return [section("*Partner*\nNo partner right now: you'll be matched in the next round.",
                         block_id="home_partner")]
     partners = ", ".join(f"<@{u}>" for u in pairing.partner_user_ids) or "_a former member_"
-    lines = [f"*Partner*\n{partners}"]
+    lines = [f"*{'Your circle' if pairing.circle else 'Partner'}*\n{partners}"]
     if pairing.next_session_due is not None:
         lines.append(f"*Next session* ({pairing.next_session_sequence} of {pairing.sessions_planned}): "
                      f"{when(pairing.next_session_due)}")
-        lines.append(f"*Mentee this time:* {_turn_text(data)}")
+        lines.append(f"*{_role(pairing)} this time:* {_turn_text(data)}")
     else:
         lines.append("*Next session:* none planned")
     return [section("\n".join(lines), block_id="home_partner")]
 
 
-def _turn_text(data: HomeData) -> str:
-    pairing = data.pairing
+def programs_section(data: HomeData) -> list[Block]:
+    """In several programs: each one's status, partner, next session and role, with its
+    own Pause / Resume / Leave buttons (their values carry the program)."""
+    if len(data.programs) < 2:
+        return []
+    blocks: list[Block] = [divider(), header("Your programs")]
+    for line in data.programs:
+        pid = line.program.id
+        if line.status == "paused":
+            lines = [f"{program_label(line.program)}: *paused* until {when(line.paused_until)}"]
+        else:
+            lines = [f"{program_label(line.program)}: *opted in*. Next round: {when(line.next_round_at)}"]
+        pairing = line.pairing
+        if pairing is None:
+            lines.append("No partner right now.")
+        else:
+            partners = ", ".join(f"<@{u}>" for u in pairing.partner_user_ids) or "_a former member_"
+            lines.append(f"*{'Your circle' if pairing.circle else 'Partner'}:* {partners}")
+            if pairing.next_session_due is not None:
+                lines.append(f"*Next session* ({pairing.next_session_sequence} of {pairing.sessions_planned}): "
+                             f"{when(pairing.next_session_due)}")
+                lines.append(f"*{_role(pairing)} this time:* {_turn_text(data, pairing)}")
+        elements = [button("Resume", ids.RESUME, str(pid), style="primary") if line.status == "paused"
+                    else button("Pause 4 weeks", ids.PAUSE, f"4:{pid}"),
+                    button("Leave", ids.LEAVE_CONFIRM, str(pid), style="danger", confirm=LEAVE_CONFIRM_DIALOG)]
+        blocks += [section("\n".join(lines), block_id=f"home_program_{pid}"),
+                   actions(*elements, block_id=f"home_program_buttons_{pid}")]
+    return blocks
+
+
+def _role(pairing: PairingInfo) -> str:
+    return "Facilitator" if pairing.circle else "Mentee"
+
+
+def _turn_text(data: HomeData, pairing: PairingInfo | None = None) -> str:
+    pairing = pairing or data.pairing
     assert pairing is not None
     if pairing.format == "brainstorm":
         return "nobody — you brainstorm together"
     if pairing.next_session_sequence == 1:
         return "nobody — the kick-off is for goals and how you'll work together"
     if pairing.next_mentee_user_id == data.user_id:
-        return "*you* — bring a dilemma"
+        return "*you* — bring the dilemma or topic" if pairing.circle else "*you* — bring a dilemma"
     if pairing.next_mentee_user_id:
+        if pairing.circle:
+            return f"<@{pairing.next_mentee_user_id}> — they bring the topic"
         return f"<@{pairing.next_mentee_user_id}> — you mentor"
     return "to be decided"
 
@@ -149,6 +170,9 @@ def buttons_section(data: HomeData) -> list[Block]:
     if not data.joined:
         return []
     elements = [button("Edit profile", ids.EDIT_PROFILE, "home")]
+    if len(data.programs) > 1:  # pause and leave are per program, in `programs_section`
+        elements.append(button("Join another program", ids.JOIN, "home"))
+        return [actions(*elements, block_id="home_buttons")]
     if data.status == "paused":
         elements.append(button("Resume", ids.RESUME, "home", style="primary"))
     else:
@@ -157,8 +181,25 @@ def buttons_section(data: HomeData) -> list[Block]:
     return [actions(*elements, block_id="home_buttons")]
 
 
+def feedback_section(data: HomeData) -> list[Block]:
+    """A "Give feedback" button for each session held in the last week that the person has
+    not given feedback on (their DM has the same button)."""
+    if not data.feedback_due:
+        return []
+    sid, seq = data.feedback_due[0]  # oldest first; one button, since an action id is unique in a view
+    more = len(data.feedback_due) - 1
+    text = f":speech_balloon: *How was session {seq}?* A rating and one takeaway, in a minute."
+    if more:
+        text += f" (Then {more} more — each DM has its own button.)"
+    return [section(text), actions(button(f"Give feedback on session {seq}", ids.OPEN_FEEDBACK, str(sid),
+                                          style="primary"), block_id="home_feedback")]
+
+
 def admin_section(data: HomeData) -> list[Block]:
     """Program figures, settings and admin buttons: admins only (see bot.blocks.admin)."""
+    if data.admin_programs:
+        return [b for program, overview in data.admin_programs
+                for b in admin_home_blocks(overview, data.now, program=program)]
     if not data.is_admin or data.admin is None:
         return []
     return admin_home_blocks(data.admin, data.now)
@@ -169,6 +210,8 @@ SECTIONS: list[Callable[[HomeData], list[Block]]] = [
     intro_section,
     status_section,
     partner_section,
+    programs_section,
+    feedback_section,
     next_steps_section,
     goals_section,
     profile_section,
@@ -176,6 +219,11 @@ SECTIONS: list[Callable[[HomeData], list[Block]]] = [
     buttons_section,
     admin_section,
 ]
+
+
+def _programs_text(data: HomeData) -> list[Block]:
+    """`/tandem status` with several programs: the per-program lines, without buttons."""
+    return [b for b in programs_section(data) if b.get("type") == "section"]
 
 
 def home_view(data: HomeData) -> dict[str, Any]:
@@ -188,7 +236,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
 
 def status_blocks(data: HomeData) -> dict[str, Any]:
     """The ephemeral `/tandem status` answer: the home's status and partner sections."""
-    blocks = status_section(data) + partner_section(data) + goals_text(data)
+    blocks = status_section(data) + partner_section(data) + _programs_text(data) + goals_text(data)
     if not data.joined:
         blocks.append(actions(button("Join", ids.JOIN, "status", style="primary")))
     fallback = "Your Tandem status"

@@ -3,15 +3,11 @@ what to do next, the person's goals with progress, and past pairings."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot import ids
 from bot.blocks.common import Block, actions, button, divider, option, section, user_text
 from bot.blocks.goals import goal_line
 from bot.blocks.sessions import PROGRESS_LABELS, mentions
-
-if TYPE_CHECKING:
-    from bot.home import HomeData
+from bot.home_data import HomeData
 
 
 def next_steps_section(data: HomeData) -> list[Block]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot import ids
 from bot.blocks.common import actions, button, message, section
-from bot.blocks.home import when
+from bot.blocks.common import when
 
 
 def pairing_ended_message(next_round_at: dt.datetime | None) -> dict[str, Any]:
@@ -21,23 +21,30 @@ def pairing_ended_message(next_round_at: dt.datetime | None) -> dict[str, Any]:
     return message("Your Tandem pairing has ended; you'll be paired first next round.", [section(text)])
 
 
-def trio_continues_message(other_user_ids: list[str]) -> dict[str, Any]:
-    others = ", ".join(f"<@{u}>" for u in other_user_ids) or "your partner"
+def trio_continues_message(user_ids: list[str]) -> dict[str, Any]:
+    """Posted in the pair's new conversation (the trio's old one is no longer used)."""
+    pair = " and ".join(f"<@{u}>" for u in user_ids) or "you"
+    if len(user_ids) >= 3:  # a circle that lost a member goes on as a smaller circle
+        text = (f":seedling: One member of your circle can no longer take part, so {pair} carry on as a circle, "
+                "here in this new conversation: Tandem posts nothing more in the old one. "
+                "The facilitator turns of your coming sessions have been shared out between you.")
+        return message("Your Tandem circle continues.", [section(text)])
     text = (
-        f":seedling: One member of your trio can no longer take part. You carry on as a pair with {others}; "
-        "the mentee turns of your coming sessions have been shared out between you."
+        f":seedling: One member of your trio can no longer take part, so {pair} carry on as a pair, "
+        "here in this new conversation: Tandem posts nothing more in the old one. "
+        "The mentee turns of your coming sessions have been shared out between you."
     )
     return message("Your Tandem trio continues as a pair.", [section(text)])
 
 
-def leave_confirm_message() -> dict[str, Any]:
+def leave_confirm_message(program_id: int | None = None) -> dict[str, Any]:
     text = (
         "Leave Tandem? You won't be paired again until you join again. "
         "If you have a partner now, they'll be told kindly and paired first next round."
     )
     return message(text, [
         section(text),
-        actions(button("Leave Tandem", ids.LEAVE_CONFIRM, "leave", style="danger"),
+        actions(button("Leave Tandem", ids.LEAVE_CONFIRM, str(program_id) if program_id else "leave", style="danger"),
                 button("Cancel", ids.CANCEL, "leave")),
     ])
 
@@ -76,3 +83,15 @@ FORGOTTEN_TEXT = (":wastebasket: Done: your personal data has been deleted from 
                   "Only anonymous counts remain in the program's figures.")
 NOTHING_TO_FORGET_TEXT = "Tandem holds no personal data about you. Nothing to delete."
 CANCELLED_TEXT = "OK, nothing changed."
+
+
+def change_text(what: str, outcome: str, *, paused_until: dt.datetime | None = None,
+                ended_pairing: bool = False) -> str:
+    """The answer to a person's own pause, resume, leave or forget-me (`bot.members.Change`)."""
+    if what == "pause":
+        return paused_text(paused_until, ended_pairing=ended_pairing) if outcome == "done" else NOT_MEMBER_TEXT
+    if what == "resume":
+        return {"done": RESUMED_TEXT, "not-paused": NOT_PAUSED_TEXT}.get(outcome, NOT_MEMBER_TEXT)
+    if what == "leave":
+        return LEFT_TEXT if outcome == "done" else NOT_LEFT_TEXT
+    return FORGOTTEN_TEXT if outcome == "done" else NOTHING_TO_FORGET_TEXT

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from bot import ids
 from bot.blocks.common import (
     OPTION_TEXT_MAX, Block, cap, message, modal, option, plain, section,
 )
-from bot.blocks.home import skill_list, when
+from bot.blocks.common import skill_list, when
+from bot.localtime import DAY_NAMES
 from bot.models import Skill
+from bot.blocks.programs import ProgramRef
 from bot.profiles import (
     EXPERIENCE_LEVELS, FORMAT_LABELS, MAX_BLOCKED, MAX_CAREER_GOALS, MAX_DEPARTMENT,
-    MAX_OTHER_SKILLS_TEXT, MAX_SKILLS, ProfileData, SkillRef, option_value_for_new, option_value_for_skill,
+    MAX_OTHER_SKILLS_TEXT, MAX_SKILLS, PICK_EDIT_META, PICK_META, PROGRAM_META, ProfileData, SkillRef,
+    option_value_for_new, option_value_for_skill,
 )
 from bot.skills import MAX_SKILL_NAME, clean_name
 
@@ -22,6 +26,15 @@ EXPERIENCE_HINT = (
     + ". Tandem pairs peers at a similar stage, so this only needs to be roughly right."
 )
 MAX_OPTIONS = 100
+MAX_PROGRAM_CHOICES = 10  # checkboxes take at most 10 options
+
+
+@dataclass(frozen=True)
+class ProgramChoices:
+    """Several programs and no single one meant: the modal lists them to tick."""
+
+    programs: list[ProgramRef]
+    ticked: frozenset[int] = frozenset()  # the ones the person is in already
 
 
 def loading_modal() -> dict[str, Any]:
@@ -60,8 +73,12 @@ def _text_input(placeholder: str, max_length: int, initial: str | None = None, *
     return element
 
 
-def profile_modal(profile: ProfileData | None, *, joining: bool) -> dict[str, Any]:
-    """The profile modal, filled with what the person gave before (if anything)."""
+def profile_modal(
+    profile: ProfileData | None, *, joining: bool, program_id: int | None = None,
+    choices: ProgramChoices | None = None,
+) -> dict[str, Any]:
+    """The profile modal, filled with what the person gave before (if anything). It joins
+    `program_id` (private metadata), or, given several `choices`, the ones ticked."""
     p = profile or ProfileData()
     experience_options = [option(label, str(i)) for i, label in enumerate(EXPERIENCE_LEVELS)]
     experience: Block = {"type": "static_select", "placeholder": plain("Choose", 150), "options": experience_options}
@@ -75,6 +92,9 @@ def profile_modal(profile: ProfileData | None, *, joining: bool) -> dict[str, An
                         "max_selected_items": MAX_BLOCKED}
     if p.blocked_user_ids:
         dont_pair["initial_users"] = p.blocked_user_ids[:MAX_BLOCKED]
+    day_options = [option(name, str(i)) for i, name in enumerate(DAY_NAMES)]
+    work_days: Block = {"type": "checkboxes", "options": day_options,
+                        "initial_options": [o for i, o in enumerate(day_options) if i in p.work_days]}
     blocks: list[Block] = [
         section("Tell us what you can *offer* (teach) and what you *want* to learn. Tandem pairs you "
                 "with a peer so each of you teaches the other."),
@@ -94,11 +114,26 @@ def profile_modal(profile: ProfileData | None, *, joining: bool) -> dict[str, An
                _text_input("Where would you like to be in a year or two?", MAX_CAREER_GOALS, p.career_goals,
                            multiline=True), optional=True),
         _input(ids.SESSION_FORMAT, "Preferred session format", session_format),
+        _input(ids.WORK_DAYS, "Days you work", work_days,
+               hint="Tandem sends no prompts or reminders on your other days."),
         _input(ids.DONT_PAIR, "Don't pair me with", dont_pair, optional=True,
                hint="Optional and private: these people are never told."),
     ]
+    metadata = f"{PROGRAM_META}{program_id}" if program_id is not None else ""
+    if choices is not None and len(choices.programs) > 1:
+        listed = choices.programs[:MAX_PROGRAM_CHOICES]
+        options = [option(p.name, str(p.id)) for p in listed]
+        element: Block = {"type": "checkboxes", "options": options}
+        ticked = [o for p, o in zip(listed, options) if p.id in choices.ticked]
+        if ticked:
+            element["initial_options"] = ticked
+        blocks.insert(1, _input(ids.PROFILE_PROGRAMS, "Programs to join", element, optional=bool(choices.ticked),
+                                hint="Your profile serves every program; each has its own rounds. "
+                                     "Leave or pause one with `/tandem leave` or `pause` in its channel."))
+        metadata = PICK_EDIT_META if choices.ticked else PICK_META
+        joining = joining or not choices.ticked
     return modal("Your Tandem profile", blocks, callback_id=ids.PROFILE_VIEW,
-                 submit="Join" if joining else "Save")
+                 submit="Join" if joining else "Save", private_metadata=metadata)
 
 
 def skill_options(found: list[Skill], typed: str, *, exact: bool) -> list[Block]:

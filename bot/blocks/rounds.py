@@ -19,11 +19,22 @@ def slack_date(when: dt.datetime, fmt: str = "{date_short_pretty} at {time}") ->
     return f"<!date^{int(when.timestamp())}^{fmt}|{fallback}>"
 
 
+OPENING = {
+    "two_way": ", so each of you can teach the other something.",
+    "one_way": ": one of you can teach the other something they want to learn, and the other brings a fresh view.",
+    "none": ". There's no direct skill swap between you this round: below is what each of you offers and wants, "
+            "so you can find common ground.",
+}
+
+
 def intro_message(
     *, pairing_id: int, user_ids: list[str], reasons: list[str], kickoff_at: dt.datetime, sessions: int,
-    cadence: str, trio: bool,
+    cadence: str, trio: bool, exchange: str = "two_way", circle: bool = False,
 ) -> dict[str, Any]:
-    """The introduction posted in the pair's (or trio's) group conversation."""
+    """The introduction posted in the pair's (or trio's) group conversation.
+
+    `exchange` ("two_way", "one_way" or "none", see `bot.matching.exchange_kind`)
+    decides the opening line: it never claims a swap that is not there."""
     mentions = [f"<@{u}>" for u in user_ids]
     who = " and ".join([", ".join(mentions[:-1]), mentions[-1]]) if len(mentions) > 1 else mentions[0]
     why = "\n".join(f"• {cap(r, 300)}" for r in reasons[:MAX_REASONS]) or "• you're both here to learn"
@@ -32,9 +43,15 @@ def intro_message(
         if not trio else
         "Each session one of you is the *mentee* and brings a dilemma; the others mentor. The role rotates."
     )
+    opening = f":wave: {who}: you've been paired for peer mentoring{OPENING.get(exchange, OPENING['none'])}"
+    if circle:
+        turns = ("Each session one of you is the *facilitator*: Tandem asks them beforehand for the dilemma or "
+                 "topic and posts it here; the others bring questions and experience. The role rotates.")
+        opening = (f":wave: {who}: you're a Tandem *circle* of {len(user_ids)} for peer mentoring, chosen so that, as far "
+                   f"as the cohort allows, someone here offers what each of you wants to learn.")
     blocks = [
-        header("Meet your Tandem trio" if trio else "Meet your Tandem partner"),
-        section(f":wave: {who}: you've been paired for peer mentoring, so each of you can teach the other something."),
+        header("Meet your Tandem circle" if circle else "Meet your Tandem trio" if trio else "Meet your Tandem partner"),
+        section(opening),
         section(f"*Why you were matched*\n{why}"),
         section(
             f"*First session, the kick-off:* proposed for {slack_date(kickoff_at)}. Use it to set your goals "
@@ -48,7 +65,7 @@ def intro_message(
         ),
         context("This conversation belongs to you. Private notes and ratings you give Tandem are never shown to anyone else."),
     ]
-    return message(f"Meet your Tandem partner: {who}", blocks)
+    return message(f"Meet your Tandem {'circle' if circle else 'partner'}: {who}", blocks)
 
 
 def waiting_message(*, next_round: dt.datetime | None) -> dict[str, Any]:
@@ -68,8 +85,10 @@ def preview_message(plan: Any, *, slack_ids: dict[int, str]) -> dict[str, Any]:
         header("Next round preview (nothing sent)"),
         fields_section([
             f"*People to pair*\n{f['cohort']}",
-            f"*Pairs*\n{f['groups'] - f['trios']}" + (f" + {f['trios']} trio" if f["trios"] else ""),
-            f"*Two-way exchanges*\n{f['share_two_way']:.0%}",
+            *([f"*Circles*\n{f['circles']}", f"*Skill covered in their circle*\n{f['share_covered']:.0%}"]
+              if "circles" in f else
+              [f"*Pairs*\n{f['groups'] - f['trios']}" + (f" + {f['trios']} trio" if f["trios"] else ""),
+               f"*Two-way exchanges*\n{f['share_two_way']:.0%}"]),
             f"*Cross-department*\n{f['share_cross_department']:.0%}",
             f"*Unmatched*\n{f['waiting']}",
             f"*Method*\n{f['method']}",

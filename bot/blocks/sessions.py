@@ -69,63 +69,80 @@ def kickoff_prompt(*, pairing_id: int, due: dt.datetime, user_ids: list[str]) ->
 
 def dilemma_prompt(
     *, session_id: int, sequence: int, due: dt.datetime, partner_ids: list[str], experiment: str | None,
-    reminder: bool = False,
+    reminder: bool = False, circle: bool = False,
 ) -> dict[str, Any]:
-    """The mentee's DM: bring a dilemma to the next session."""
+    """The mentee's DM (in a circle, the facilitator's): bring a dilemma (or topic) to the next session."""
     lead = ":bell: Reminder — your" if reminder else ":bulb: Your"
-    blocks = [
-        section(f"{lead} session {sequence} with {mentions(partner_ids)} is {slack_date(due)}, and it's "
-                f"*your turn to be the mentee*. What dilemma will you bring? A real situation you're unsure "
-                f"about works best. Writing it down lets your partner prepare."),
-    ]
+    if circle:
+        ask = (f"{lead} circle's session {sequence} with {mentions(partner_ids)} is {slack_date(due)}, and it's "
+               f"*your turn to facilitate*. What dilemma or topic will you bring? A real situation works best; "
+               f"Tandem posts it in the circle's conversation so everyone can prepare.")
+    else:
+        ask = (f"{lead} session {sequence} with {mentions(partner_ids)} is {slack_date(due)}, and it's "
+               f"*your turn to be the mentee*. What dilemma will you bring? A real situation you're unsure "
+               f"about works best. Writing it down lets your partner prepare.")
+    blocks = [section(ask)]
     if experiment:
-        blocks.append(section(f"Last time you planned to try: _{user_text(experiment, 1000)}_\n"
+        blocks.append(section(f"Your experiment from last time: _{user_text(experiment, 1000)}_\n"
                               f"How did it go? Bring what you learned."))
-    blocks.append(actions(button("Write my dilemma", ids.OPEN_DILEMMA, str(session_id), style="primary")))
+    blocks.append(actions(button("Write the topic" if circle else "Write my dilemma", ids.OPEN_DILEMMA,
+                                 str(session_id), style="primary")))
     if not reminder:
         blocks.append(context("If you don't write one, the session becomes a brainstorm on a shared problem."))
-    return message(f"Session {sequence} is {slack_date(due)}: what dilemma will you bring?", blocks)
+    what = "what dilemma or topic will you bring as facilitator?" if circle else "what dilemma will you bring?"
+    return message(f"Session {sequence} is {slack_date(due)}: {what}", blocks)
 
 
 def dilemma_modal(
     *, session_id: int, sequence: int, situation: str | None = None, tried: str | None = None,
-    want: str | None = None,
+    want: str | None = None, circle: bool = False,
 ) -> dict[str, Any]:
-    """The mentee writes the dilemma they bring to a session."""
-    return modal(f"Dilemma: session {sequence}", [
-        _text_input(ids.DILEMMA_SITUATION, "The situation", max_length=2500, initial=situation,
-                    placeholder="What's going on, who is involved, what's at stake?"),
+    """The mentee (in a circle, the facilitator) writes the dilemma or topic they bring to a session."""
+    return modal(f"{'Topic' if circle else 'Dilemma'}: session {sequence}", [
+        _text_input(ids.DILEMMA_SITUATION, "The dilemma or topic" if circle else "The situation", max_length=2500,
+                    initial=situation, placeholder="What's going on, who is involved, what's at stake?"),
         _text_input(ids.DILEMMA_TRIED, "What you've tried so far", optional=True, max_length=2500, initial=tried),
-        _text_input(ids.DILEMMA_WANT, "What you want from your partner", max_length=1500, initial=want,
+        _text_input(ids.DILEMMA_WANT, "What you want from the circle" if circle else "What you want from your partner",
+                    max_length=1500, initial=want,
                     placeholder="e.g. Questions that help me see it differently; an example from your team"),
-        context("Posted in your pair's conversation so your partner can prepare."),
+        context("Posted in your circle's conversation so everyone can prepare." if circle
+                else "Posted in your pair's conversation so your partner can prepare."),
     ], callback_id=ids.DILEMMA_VIEW, submit="Share", private_metadata=str(session_id))
 
 
 def experiment_reminder(*, sequence: int, due: dt.datetime, experiment: str) -> dict[str, Any]:
     """To the author of last session's experiment, before the next session."""
-    text = (f":test_tube: Before session {sequence} ({slack_date(due)}): last time you planned to try "
+    text = (f":test_tube: Before session {sequence} ({slack_date(due)}), your experiment from last time: "
             f"_{user_text(experiment.rstrip(' .!'), 1000)}_. How did it go? Bring what you learned.")
     return message(f"Before session {sequence}: how did your experiment go?", [section(text)])
 
 
 def dilemma_posted(
     *, mentee_id: str, mentor_ids: list[str], sequence: int, due: dt.datetime,
-    situation: str, tried: str | None, want: str,
+    situation: str, tried: str | None, want: str, circle: bool = False,
 ) -> dict[str, Any]:
-    """The mentee's dilemma, in the pair's conversation so the partner can prepare."""
+    """The mentee's dilemma (a circle's facilitator's topic), in the group's conversation so the others can prepare."""
+    if circle:
+        lead = (f":thinking_face: <@{mentee_id}> facilitates session {sequence} ({slack_date(due)}) and brings "
+                f"this to the circle:")
+        tail = (f"{mentions(mentor_ids)}: read it before you meet; bring questions and your own experience. "
+                f"<@{mentee_id}> keeps time and makes sure everyone speaks.")
+        title = f"<@{mentee_id}> facilitates session {sequence}"
+    else:
+        lead = f":thinking_face: <@{mentee_id}> brings this dilemma to session {sequence} ({slack_date(due)}):"
+        tail = f"{mentions(mentor_ids)}: you mentor this time. Read it before you meet; ask questions before giving answers."
+        title = f"<@{mentee_id}>'s dilemma for session {sequence}"
     blocks = [
-        section(f":thinking_face: <@{mentee_id}> brings this dilemma to session {sequence} ({slack_date(due)}):"),
-        section(f"*The situation*\n{user_text(situation, TEXT_MAX)}"),
+        section(lead),
+        section(f"*{'The topic' if circle else 'The situation'}*\n{user_text(situation, TEXT_MAX)}"),
     ]
     if tried:
         blocks.append(section(f"*What I've tried*\n{user_text(tried, TEXT_MAX)}"))
     blocks += [
         section(f"*What I'd like from you*\n{user_text(want, TEXT_MAX)}"),
-        context(f"{mentions(mentor_ids)}: you mentor this time. Read it before you meet; ask questions "
-                f"before giving answers."),
+        context(tail),
     ]
-    return message(f"<@{mentee_id}>'s dilemma for session {sequence}", blocks)
+    return message(title, blocks)
 
 
 def brainstorm_prompt(*, sequence: int, due: dt.datetime, fallback: bool) -> dict[str, Any]:
@@ -171,9 +188,12 @@ def checkin_answered(*, sequence: int, user_id: str, answer: str) -> dict[str, A
     return message(texts[answer], [section(texts[answer])])
 
 
-def feedback_ask(*, session_id: int, sequence: int, user_id: str) -> dict[str, Any]:
-    """DM to the other member(s) once someone said you met."""
-    text = f":speech_balloon: <@{user_id}> says you met for session {sequence}. How was it for you?"
+def feedback_ask(*, session_id: int, sequence: int, user_id: str, own: bool = False) -> dict[str, Any]:
+    """DM to each member once someone said you met (`own`: to the one who said so, in case
+    they closed the form); the button works for a week (`bot.feedback.FEEDBACK_OPEN_FOR`)."""
+    text = (f":speech_balloon: Thanks for saying you met for session {sequence}. If you closed the form, "
+            f"here it is again: how was it for you?" if own else
+            f":speech_balloon: <@{user_id}> says you met for session {sequence}. How was it for you?")
     return message(text, [
         section(text),
         actions(button("Give feedback", ids.OPEN_FEEDBACK, str(session_id), style="primary")),
@@ -216,9 +236,11 @@ def feedback_modal(
 # --- time and cadence ------------------------------------------------------------------------------------
 
 def reschedule_modal(
-    *, pairing_id: int, session_id: int, sequence: int, initial: dt.datetime, cadence: str,
+    *, pairing_id: int, session_id: int, sequence: int, initial: dt.datetime, cadence: str, stamp: int | None = None,
 ) -> dict[str, Any]:
-    """Pick the date and time of a session (shown in the picker's own time zone) and the cadence."""
+    """Pick the date and time of a session (shown in the picker's own time zone) and the cadence.
+    `stamp` is the session's due stamp when the form opened, like the buttons carry: a form
+    left open while someone else moved the session is refused (`bot.sessions.parse_form_ref`)."""
     picker = {
         "type": "input", "block_id": ids.SESSION_TIME[0],
         "label": plain(f"When is session {sequence}?"),
@@ -233,7 +255,7 @@ def reschedule_modal(
                     "options": [option(label, key) for key, label in CADENCE_LABELS.items()]},
     }
     return modal("Session time", [picker, cadence_select], callback_id=ids.RESCHEDULE_VIEW, submit="Save",
-                 private_metadata=f"{pairing_id}:{session_id}")
+                 private_metadata=f"{pairing_id}:{session_id}" + (f":{stamp}" if stamp is not None else ""))
 
 
 def schedule_changed(*, user_id: str, sequence: int, due: dt.datetime, cadence: str, later: int) -> dict[str, Any]:
@@ -335,8 +357,28 @@ def retro_modal(*, pairing_id: int) -> dict[str, Any]:
 # --- in the moment ------------------------------------------------------------------------------------------
 
 def ask_posted(*, user_id: str, partner_ids: list[str], text: str) -> dict[str, Any]:
-    body = f":raising_hand: <@{user_id}> asks {mentions(partner_ids)}:\n>{user_text(text, TEXT_MAX).replace(chr(10), chr(10) + '>')}"
+    body = f":raising_hand: <@{user_id}> asks {mentions(partner_ids)}:\n>{user_text(text, TEXT_MAX, mentions=True).replace(chr(10), chr(10) + '>')}"
     return message(f"<@{user_id}> has a question for you", [section(body)])
+
+
+def agenda_message(*, sequence: int, due: dt.datetime, items: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """Posted to the pair with a session's prompt: the messages its members brought to it."""
+    lines = [f"• <{link.replace('>', '')}|a message> brought by {f'<@{who}>' if who else 'a former member'}"
+             for link, who in items]
+    text = f":pushpin: *On the agenda for session {sequence}* ({slack_date(due)}):\n" + "\n".join(lines)
+    return message(f"On the agenda for session {sequence}", [section(text)])
+
+
+def ask_modal(pairings: list[tuple[int, str]]) -> dict[str, Any]:
+    """"Ask my peer" (a global shortcut): the question, and which pairing when there are several."""
+    blocks: list[Block] = []
+    if len(pairings) > 1:
+        options = [{"text": plain(label, 75), "value": str(pid)} for pid, label in pairings[:100]]
+        blocks.append({"type": "input", "block_id": ids.ASK_PEER_PAIRING[0], "label": plain("Ask whom", 150),
+                       "element": {"type": "static_select", "action_id": ids.ASK_PEER_PAIRING[1],
+                                   "options": options, "initial_option": options[0]}})
+    blocks.append(_text_input(ids.ASK_PEER_TEXT, "Your question", max_length=TEXT_MAX))
+    return modal("Ask my peer", blocks, callback_id=ids.ASK_PEER_VIEW, submit="Send")
 
 
 def experts_message(skill: str, experts: list[tuple[str, str | None, str | None]]) -> dict[str, Any]:
@@ -353,6 +395,12 @@ def experts_message(skill: str, experts: list[tuple[str, str | None, str | None]
     blocks = [header(f"Experienced in {skill}"), section("\n".join(lines)),
               context("They opted in to Tandem and offer this skill. Say hello and ask if they have a moment.")]
     return message(f"Colleagues with more experience in {name}", blocks)
+
+
+def loading_modal() -> dict[str, Any]:
+    """Opened at once with the trigger id (it expires in 3 s); views.update puts the real modal in its place."""
+    return modal("Tandem", [section(":hourglass_flowing_sand: One moment…")], callback_id=ids.LOADING_VIEW,
+                 close="Close")
 
 
 def info_modal(text: str) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 score_pair   -> how good one pair is (score.py)
 build_candidate_graph -> sparse graph of allowed candidates (graph.py)
 solve_matching / match_cohort -> whole-cohort matching (solve.py)
+partition / match_large -> past DECOMPOSE_ABOVE members: parts by skill community,
+    experience, time zone and goals, seams stitched (decompose.py)
 pair_reasons / reasons_for -> human explanations (reasons.py)
 """
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .score import MatchProfile, ProfileArrays, Weights
+from .score import MAX_PAIR_GAP, MatchProfile, ProfileArrays, Weights
 
 SCALE = 100  # edge weights are integer centi-points (exact solvers want ints)
 RECENT_PENALTY = 5_000.0  # points; ~25 excellent pairs, i.e. "only if nothing else works"
@@ -89,16 +89,62 @@ def build_candidate_graph(
     i, j = _skill_candidates(profs, index, rng, per_key, per_skill)
     i, j = _drop_excluded(i, j, n, excluded)
     i, j = _top_k(i, j, arr, weights, k, n)
-    fi, fj = _drop_excluded(*_fallback_candidates(arr, rng), n, excluded)
+    fi, fj = _allowed_fallback(arr, rng, n, excluded, forbidden, profs, index)
     keys = sorted_unique(np.concatenate([_undirected(i, j, n), _undirected(fi, fj, n)]))
     recent_ok = recent[~contains(forbidden, recent)]
     return _assemble(profs, arr, weights, keys, recent_ok, n)
 
 
+def forbidden_keys(graph: CandidateGraph) -> np.ndarray:
+    """Sorted keys (u * n + v, u < v) of the cohort's blocked pairs."""
+    index = {p.member_id: i for i, p in enumerate(graph.profiles)}
+    return _pair_keys(_blocked_pairs(graph.profiles, index), graph.n)
+
+
+def allowed_edges_of(graph: CandidateGraph, nodes: np.ndarray, forbidden: np.ndarray):
+    """Every allowed (not self, not blocked, not too far apart) edge of the FULL graph touching `nodes`."""
+    n = graph.n
+    src = np.repeat(nodes, n)
+    dst = np.tile(np.arange(n), nodes.size)
+    keep = (src != dst) & (np.abs(graph.arrays.experience[src] - graph.arrays.experience[dst]) <= MAX_PAIR_GAP)
+    src, dst = src[keep], dst[keep]
+    if forbidden.size:
+        ok = ~contains(forbidden, _undirected(src, dst, n))
+        src, dst = src[ok], dst[ok]
+    return src, dst
+
+
+def blocked_degree(profiles: Sequence[MatchProfile]) -> np.ndarray:
+    """Per node (profiles sorted by member id), how many cohort members it may not pair with."""
+    index = {p.member_id: i for i, p in enumerate(profiles)}
+    n = len(profiles)
+    keys = _pair_keys(_blocked_pairs(profiles, index), n)
+    return np.bincount(np.concatenate([keys // n, keys % n]), minlength=n) if keys.size else np.zeros(n, np.int64)
+
+
+def with_edges(graph: CandidateGraph, i: np.ndarray, j: np.ndarray, recent_pairs: Iterable[frozenset[int]]) -> CandidateGraph:
+    """`graph` plus the allowed edges (i, j): the caller passes allowed pairs only;
+    recent ones become penalised fallbacks like in `build_candidate_graph`."""
+    n = graph.n
+    index = {int(m): t for t, m in enumerate(graph.member_ids.tolist())}
+    recent = _pair_keys(_recent_index_pairs(recent_pairs, index), n)
+    old = graph.u * n + graph.v
+    new = _undirected(i[i != j], j[i != j], n)
+    is_recent_new = contains(recent, new)
+    keys = sorted_unique(np.concatenate([old[~graph.recent], new[~is_recent_new]]))
+    recent_keys = sorted_unique(np.concatenate([old[graph.recent], new[is_recent_new]]))
+    keys = keys[~contains(recent_keys, keys)]
+    return _assemble(graph.profiles, graph.arrays, graph.weights, keys, recent_keys, n)
+
+
 def _assemble(profs, arr, weights, keys, recent_keys, n) -> CandidateGraph:
+    """Every graph is made here: edges of pairs too far apart in experience (`MAX_PAIR_GAP`,
+    a hard constraint like a block) are dropped, whichever way they came in."""
     all_keys = np.concatenate([keys, recent_keys])
     is_recent = np.concatenate([np.zeros(keys.size, bool), np.ones(recent_keys.size, bool)])
     u, v = all_keys // n, all_keys % n
+    near = np.abs(arr.experience[u] - arr.experience[v]) <= MAX_PAIR_GAP
+    u, v, is_recent = u[near], v[near], is_recent[near]
     score = arr.score(u, v, weights) - RECENT_PENALTY * is_recent
     w = np.rint(score * SCALE).astype(np.int64)
     return CandidateGraph(profs, arr, weights, u, v, w, is_recent)
@@ -229,6 +275,28 @@ def _ragged_pairs(op: np.ndarray, want_ptr: np.ndarray, per_person_wants: np.nda
     o_idx = np.repeat(np.arange(op.size), counts)
     within = np.arange(o_idx.size) - np.repeat(np.cumsum(counts) - counts, counts)
     return o_idx, want_ptr[op[o_idx]] + within
+
+
+def _allowed_fallback(arr: ProfileArrays, rng, n: int, excluded: np.ndarray, forbidden: np.ndarray, profs, index):
+    """Fallback edges drawn from each person's ALLOWED partners: blocks and
+    recent pairs are removed before sampling, so someone who blocks most
+    colleagues still gets `FALLBACK_RANDOM` random partners they accept."""
+    fi, fj = _drop_excluded(*_fallback_candidates(arr, rng), n, excluded)
+    have = np.bincount(fi, minlength=n) + np.bincount(fj, minlength=n)
+    short = np.flatnonzero(have < FALLBACK_RANDOM)
+    if short.size == 0:
+        return fi, fj
+    extra_i, extra_j = [fi], [fj]
+    everyone = np.arange(n)
+    for x in short.tolist():
+        keys = _undirected(np.full(n, x), everyone, n)
+        ok = everyone[(everyone != x) & ~contains(excluded, keys)]
+        if ok.size == 0:  # only recent or no partners: recent fallbacks and the full-graph check handle it
+            continue
+        pick = rng.choice(ok, size=min(ok.size, FALLBACK_RANDOM), replace=False)
+        extra_i.append(np.full(pick.size, x))
+        extra_j.append(pick)
+    return np.concatenate(extra_i), np.concatenate(extra_j)
 
 
 def _fallback_candidates(arr: ProfileArrays, rng):

@@ -64,6 +64,8 @@ def pair_reasons(
         out.append(f"{name_b} can teach {name_a} {_skills(b_to_a, skill_names)}")
     if not a_to_b and not b_to_a:
         out.append("no direct skill swap this round")
+        out.append(_offers_wants(name_a, a, skill_names))
+        out.append(_offers_wants(name_b, b, skill_names))
     dept = _department(a.department, b.department)
     if dept == "different":
         out.append(f"different departments ({a.department}, {b.department})")
@@ -91,6 +93,12 @@ def group_reasons(
             pair = (names.get(a.member_id, str(a.member_id)), names.get(b.member_id, str(b.member_id)))
             out.extend(r for r in pair_reasons(a, b, skill_names=skill_names, names=pair) if r not in out)
     return out
+
+
+def _offers_wants(name: str, p: MatchProfile, skill_names: Mapping[int, str]) -> str:
+    offers = _skills(p.offers, skill_names) if p.offers else "nothing listed yet"
+    wants = _skills(p.wants, skill_names) if p.wants else "nothing listed yet"
+    return f"{name} offers {offers} and wants to learn {wants}"
 
 
 def format_reasons(reasons: Iterable[str]) -> str:

@@ -5,7 +5,8 @@
 candidate pairs; tests check that both agree.  Hard constraints (self,
 "don't pair me with", recent rounds) are *not* part of the score: they live
 in `is_allowed` and in the candidate graph, so a score is always a plain
-preference.
+preference. Pairs more than `MAX_PAIR_GAP` levels apart are such a hard constraint too
+(the graph never holds them: `bot.matching.graph`'s `_assemble`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ WORK_END_H = 17.0
 WORK_DAY_H = WORK_END_H - WORK_START_H
 
 SCORE_CHUNK = 1 << 17  # pairs scored per vectorised chunk
+PEER_BAND = 2  # experience levels apart that still count as peers
+MAX_PAIR_GAP = 3  # more levels apart than this is mentoring, not peer mentoring: never paired
+MAX_LEVEL_GAP = 5
 
 Exchange = Literal["two_way", "one_way", "none"]
 
@@ -62,6 +66,13 @@ class Weights:
         it never changes *who pairs with whom*; it only decides *who waits*
         when someone must (odd cohort, constraints). 25 keeps it below the
         two-way/one-way gap, so it never buys a worse exchange for others.
+
+    Tiers (see `tiers`): `two_way` and `one_way` are lifted where needed so
+    that, whatever the weights, inside the peer band (experience at most
+    `PEER_BAND` levels apart) every two-way pair scores above every one-way
+    pair, and every one-way pair above every pair with no exchange; pairs
+    outside the band score below every pair inside it (a last resort, used
+    only when it lets more people be paired).
     """
 
     two_way: float = 100.0
@@ -74,6 +85,42 @@ class Weights:
     shared_goal_cap: int = 3
     timezone_overlap: float = 10.0
     priority_bonus: float = 25.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tiers:
+    """Effective exchange points and the out-of-band penalty for some weights."""
+
+    two_way: float
+    one_way: float
+    out_of_band: float
+
+
+def _span(values) -> float:
+    values = list(values)
+    return max(values) - min(values)
+
+
+def tiers(w: Weights) -> Tiers:
+    """Exchange points lifted above the spread of every other term.
+
+    `spread` is the most the other terms (experience inside the band,
+    department, goals, time zones, priority of both) can differ between two
+    pairs; each tier sits more than `spread` above the next one."""
+    band = [_experience_term(g, w) for g in range(PEER_BAND + 1)]
+    every_gap = [_experience_term(g, w) for g in range(MAX_LEVEL_GAP + 1)]
+    rest = (
+        _span([0.0, w.cross_department, -w.same_department_penalty])
+        + abs(w.shared_goal) * max(0, w.shared_goal_cap)
+        + abs(w.timezone_overlap)
+        + 2 * abs(w.priority_bonus)
+    )
+    step = _span(band) + rest + 1.0
+    one = max(w.one_way, step)
+    # 2 * one: one two-way pair plus one pair with no exchange must beat two
+    # one-way pairs, or the matching would trade a swap for two one-way pairs.
+    two = max(w.two_way, 2 * one + step)
+    return Tiers(two_way=two, one_way=one, out_of_band=two + _span(every_gap) + rest + 1.0)
 
 
 def working_hours_overlap(tz_a: int, tz_b: int) -> float:
@@ -98,8 +145,10 @@ def is_two_way(a: MatchProfile, b: MatchProfile) -> bool:
 
 
 def is_allowed(a: MatchProfile, b: MatchProfile) -> bool:
-    """Hard constraints that hold even as a fallback: not self, not blocked."""
-    if a.member_id == b.member_id:
+    """Hard constraints that hold even as a fallback: not self, not blocked, not more than
+    `MAX_PAIR_GAP` experience levels apart ("10-14 y" with "<1 y" is never a peer pair: such
+    a person waits, with priority, rather than be paired far outside the peer band)."""
+    if a.member_id == b.member_id or abs(a.experience - b.experience) > MAX_PAIR_GAP:
         return False
     return a.member_id not in b.blocked and b.member_id not in a.blocked
 
@@ -107,8 +156,10 @@ def is_allowed(a: MatchProfile, b: MatchProfile) -> bool:
 def score_pair(a: MatchProfile, b: MatchProfile, w: Weights) -> float:
     """Symmetric preference score of pairing `a` with `b` (see `Weights`)."""
     kind = exchange_kind(a, b)
-    score = w.two_way if kind == "two_way" else w.one_way if kind == "one_way" else 0.0
-    score += _experience_term(abs(a.experience - b.experience), w)
+    t = tiers(w)
+    score = t.two_way if kind == "two_way" else t.one_way if kind == "one_way" else 0.0
+    gap = abs(a.experience - b.experience)
+    score += _experience_term(gap, w) - (t.out_of_band if gap > PEER_BAND else 0.0)
     if a.department is not None and b.department is not None:
         same = a.department == b.department
         score += -w.same_department_penalty if same else w.cross_department
@@ -190,9 +241,11 @@ class ProfileArrays:
     def _score(self, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
         a_teaches = _any_common(self.offers[i], self.wants[j])
         b_teaches = _any_common(self.offers[j], self.wants[i])
-        s = np.where(a_teaches & b_teaches, w.two_way, np.where(a_teaches | b_teaches, w.one_way, 0.0))
+        t = tiers(w)
+        s = np.where(a_teaches & b_teaches, t.two_way, np.where(a_teaches | b_teaches, t.one_way, 0.0))
         gap = np.abs(self.experience[i] - self.experience[j])
         s += np.where(gap <= 1, w.experience_close, -w.experience_gap_penalty * (gap - 1))
+        s -= np.where(gap > PEER_BAND, t.out_of_band, 0.0)
         di, dj = self.department[i], self.department[j]
         known = (di >= 0) & (dj >= 0)
         s += np.where(known, np.where(di == dj, -w.same_department_penalty, w.cross_department), 0.0)

@@ -31,7 +31,19 @@ import rustworkx as rx
 from scipy import sparse
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-from .graph import RECENT_PENALTY, CandidateGraph, build_candidate_graph, sorted_unique
+from scipy.sparse.csgraph import maximum_bipartite_matching
+
+from .graph import (
+    RECENT_PENALTY,
+    CandidateGraph,
+    allowed_edges_of,
+    build_candidate_graph,
+    forbidden_keys,
+    sorted_unique,
+    with_edges,
+)
+from .decompose import DECOMPOSE_ABOVE, PART_SIZE, match_large
+from .pricing import half_pair_duals, violated_edges
 from .score import MatchProfile, ProfileArrays, Weights, is_allowed
 
 EXACT_MAX_NODES = 1_000  # measured crossover on the 2-core box: blossom 0.16 s at 1k, 0.9 s at 2k, 2.5 s at 3k
@@ -48,6 +60,7 @@ class Solution:
     method: str  # "exact" or "lp"
     lp_bound: float | None = None  # LP upper bound on total weight (centi-points), lp only
     odd_cycles: int = 0  # fractional odd cycles repaired (0 => provably optimal)
+    assignment: np.ndarray | None = None  # the LP's double-cover permutation (lp only; reused for duals)
 
 
 def solve_matching(graph: CandidateGraph, *, method: str = "auto") -> list[tuple[int, int]]:
@@ -107,10 +120,79 @@ def _lp(graph: CandidateGraph) -> Solution:
     core = sorted_unique(np.concatenate([left_out, np.asarray(touched, np.int64)]))
     if core.size:
         _repair(graph, mate, core)
+    flipped = _ensure_max_cardinality(graph.n, graph.u, graph.v, mate)
+    if flipped.size:
+        _repair(graph, mate, flipped)
     pairs = np.flatnonzero(mate > np.arange(n))
     matched = np.stack([pairs, mate[pairs]], axis=1)
     bound = lp_value - CARD_BONUS * matched.shape[0]
-    return Solution(matched, "lp", float(bound), odd_count)
+    return Solution(matched, "lp", float(bound), odd_count, perm)
+
+
+def max_cardinality_bound(n: int, u: np.ndarray, v: np.ndarray) -> int:
+    """floor of the fractional matching number: Hopcroft-Karp on the bipartite
+    double cover (fast); no matching of the graph has more pairs."""
+    if u.size == 0:
+        return 0
+    rows = np.concatenate([u, v])
+    cols = np.concatenate([v, u])
+    bi = sparse.csr_matrix((np.ones(rows.size, np.int8), (rows, cols)), shape=(n, n))
+    size = int(np.count_nonzero(maximum_bipartite_matching(bi, perm_type="column") >= 0))
+    return size // 2
+
+
+def max_cardinality_pairs(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A maximum-cardinality matching (rustworkx blossom, unit weights)."""
+    if u.size == 0:
+        return np.zeros((0, 2), np.int64)
+    g = rx.PyGraph(multigraph=False)
+    g.add_nodes_from(range(n))
+    g.add_edges_from_no_data(list(zip(u.tolist(), v.tolist())))
+    return _as_pairs(rx.max_weight_matching(g, max_cardinality=True))
+
+
+def _ensure_max_cardinality(n: int, u: np.ndarray, v: np.ndarray, mate: np.ndarray) -> np.ndarray:
+    """Make `mate` a maximum-cardinality matching of the graph (u, v).
+
+    Cheap certificate first: at most one free person with an edge, or as many
+    pairs as the fractional bound, proves it maximum.  Otherwise compare with
+    rustworkx's maximum-cardinality matching and flip the augmenting paths of
+    the symmetric difference (each adds one pair).  Returns the people whose
+    partner changed (for the weight repair)."""
+    degree = np.bincount(np.concatenate([u, v]), minlength=n)
+    free = np.flatnonzero((mate < 0) & (degree > 0))
+    if free.size < 2:
+        return np.zeros(0, np.int64)
+    matched = int(np.count_nonzero(mate >= 0)) // 2
+    if matched >= max_cardinality_bound(n, u, v):
+        return np.zeros(0, np.int64)
+    best = max_cardinality_pairs(n, u, v)
+    if best.shape[0] <= matched:
+        return np.zeros(0, np.int64)
+    other = np.full(n, -1, np.int64)
+    other[best[:, 0]], other[best[:, 1]] = best[:, 1], best[:, 0]
+    touched: list[int] = []
+    for start in np.flatnonzero((mate < 0) & (other >= 0)).tolist():
+        if mate[start] >= 0:
+            continue
+        path = [start]
+        x = start
+        while True:  # alternate: edge of `best`, then edge of `mate`
+            y = int(other[x])
+            path.append(y)
+            if mate[y] < 0:
+                break  # augmenting: both ends free in `mate`
+            x = int(mate[y])
+            path.append(x)
+            if other[x] < 0:
+                path = []
+                break  # even path: no gain
+        if not path:
+            continue
+        for a, b in zip(path[0::2], path[1::2]):
+            mate[a], mate[b] = b, a
+        touched += path
+    return np.asarray(sorted(set(touched)), np.int64)
 
 
 def _augment_all(graph: CandidateGraph, mate: np.ndarray) -> list[int]:
@@ -187,6 +269,62 @@ def _fractional_matching(graph: CandidateGraph) -> tuple[np.ndarray, float]:
     perm[r] = c
     value = float(np.asarray(bi[r, c]).sum() - np.count_nonzero(perm == diag)) / 2.0
     return perm, value
+
+
+def lp_duals(graph: CandidateGraph, perm: np.ndarray | None = None, *, max_sweeps: int = 20_000) -> np.ndarray | None:
+    """Optimal duals of the fractional matching LP on `graph`, per person, in
+    centi-points with the cardinality bonus taken out (y_u - CARD_BONUS / 2):
+    every edge has w_uv <= y_u + y_v, with equality on the LP's pairs.
+
+    From the assignment on the double cover (`perm`, as `_fractional_matching`
+    returns it; solved here when not given): row potentials a and column
+    potentials b with a_i + b_j >= c_ij, equal on the optimal assignment.
+    With b_j = c(owner_j, j) - a(owner_j) this is the difference system
+    a_i >= a(owner_j) + c_ij - c(owner_j, j), solved by a vectorised
+    Bellman-Ford that only re-relaxes edges out of people whose potential
+    changed (no positive cycle at an optimum); y_v = (a_v + b_v) / 2.
+    None if it does not settle within `max_sweeps` sweeps."""
+    n = graph.n
+    if graph.num_edges == 0:
+        return None
+    if perm is None:
+        perm, _ = _fractional_matching(graph)
+    diag = np.arange(n)
+    # directed double-cover edges (i -> j) with value c_ij; diagonal = "unmatched", value 1
+    val = graph.weight.astype(np.float64) + CARD_BONUS
+    src = np.concatenate([graph.u, graph.v, diag])
+    col = np.concatenate([graph.v, graph.u, diag])
+    c = np.concatenate([val, val, np.ones(n)])
+    owner = np.empty(n, np.int64)
+    owner[perm] = diag
+    keys = src * n + col
+    order = np.argsort(keys)
+    matched_c = c[order[np.searchsorted(keys[order], diag * n + perm)]]  # c(i, perm_i)
+    k = owner[col]
+    delta = c - matched_c[k]
+    useful = k != src
+    src, k, delta = src[useful], k[useful], delta[useful]
+    by_k = np.argsort(k, kind="stable")
+    src, k, delta = src[by_k], k[by_k], delta[by_k]
+    ptr = np.concatenate([[0], np.cumsum(np.bincount(k, minlength=n))])
+    a = np.zeros(n)
+    changed = diag
+    for _ in range(max_sweeps):
+        if changed.size == 0:
+            b = matched_c[owner] - a[owner]
+            return (a + b) / 2.0 - CARD_BONUS / 2.0
+        counts = ptr[changed + 1] - ptr[changed]
+        e = np.repeat(ptr[changed], counts) + np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        cand = a[k[e]] + delta[e]
+        better = cand > a[src[e]] + 1e-6
+        if not better.any():
+            changed = changed[:0]
+            continue
+        t, v = src[e][better], cand[better]
+        before = a.copy()
+        np.maximum.at(a, t, v)
+        changed = np.flatnonzero(a > before)
+    return None
 
 
 def _round_long_cycles(graph: CandidateGraph, perm: np.ndarray, in_long: np.ndarray, mate: np.ndarray):
@@ -306,17 +444,43 @@ def match_cohort(
     odd_policy: str = "trio",
     k: int = 30,
     method: str = "auto",
+    cg_rounds: int = 2,
+    decompose_above: int | None = DECOMPOSE_ABOVE,
+    part_size: int = PART_SIZE,
 ) -> MatchResult:
     """Match the whole cohort at once (never first-come-first-served).
 
     odd_policy: "trio" puts one leftover into the pair where their added
     score is best; "wait" leaves leftovers waiting (flag them `priority`
-    next round)."""
+    next round).  Cohorts of more than `decompose_above` members (None: never)
+    are cut into parts of about `part_size` with the seams stitched
+    (`bot.matching.decompose`); the method then reads "decomposed"."""
     if odd_policy not in ("trio", "wait"):
         raise ValueError(f"unknown odd_policy {odd_policy!r}")
     recent_pairs = set(recent_pairs)
+    if decompose_above is not None and len(profiles) > decompose_above:
+        def solver(sub, recent):
+            return match_graph(sub, weights, recent, k=k, method=method, cg_rounds=cg_rounds)[1].pairs
+
+        graph, pairs = match_large(profiles, weights, recent_pairs, solver, full_graph_max_pairs, part_size=part_size)
+        return finish_groups(graph, pairs, "decomposed", recent_pairs, odd_policy)
+    graph, solution = match_graph(profiles, weights, recent_pairs, k=k, method=method, cg_rounds=cg_rounds)
+    return finish_groups(graph, solution.pairs, solution.method, recent_pairs, odd_policy)
+
+
+def match_graph(profiles: Sequence[MatchProfile], weights: Weights, recent_pairs: set, *, k: int = 30,
+                method: str = "auto", cg_rounds: int = 2) -> tuple[CandidateGraph, Solution]:
+    """One cohort solved whole: candidate graph, solve, column generation, full-graph cardinality check."""
     graph = build_candidate_graph(profiles, weights, recent_pairs=recent_pairs, k=k)
     solution = solve_indices(graph, method=method)
+    graph, solution = _column_generation(graph, solution, recent_pairs, method, rounds=cg_rounds)
+    return _complete_on_allowed_graph(graph, solution, recent_pairs, method)
+
+
+def finish_groups(graph: CandidateGraph, pairs: np.ndarray, method: str, recent_pairs: set,
+                  odd_policy: str) -> MatchResult:
+    """Pairs (node indices of `graph`) -> the result, with the odd one out in a trio or waiting."""
+    solution = Solution(pairs, method)
     groups = [tuple(int(x) for x in p) for p in solution.pairs]
     matched = np.zeros(graph.n, bool)
     matched[solution.pairs.ravel()] = True
@@ -324,6 +488,88 @@ def match_cohort(
     if odd_policy == "trio" and leftovers.size and groups:
         groups = _add_trio(graph, groups, leftovers, recent_pairs)
     return _result(graph, groups, solution.method, recent_pairs)
+
+
+def _column_generation(graph: CandidateGraph, solution: Solution, recent, method: str, *, rounds: int):
+    """Add the allowed pairs the matching's duals say could improve it, re-solve;
+    stop when none is violated (then the matching is optimal on the full graph)
+    or after `rounds` rounds (see `pricing`)."""
+    if rounds <= 0 or graph.n < 3:
+        return graph, solution
+    forbidden = forbidden_keys(graph)
+    for _ in range(rounds):
+        recent_keys = np.sort(graph.u[graph.recent] * graph.n + graph.v[graph.recent])
+        y = lp_duals(graph, solution.assignment)
+        if y is None:
+            y = half_pair_duals(graph, solution.pairs)
+        i, j, _gain = violated_edges(graph, y, forbidden, recent_keys)
+        if i.size == 0:
+            break
+        graph = with_edges(graph, i, j, recent)
+        solution = solve_indices(graph, method=method)
+    return graph, solution
+
+
+FULL_CHECK_ROUNDS = 4  # rounds of "add the free people's allowed edges, re-solve"
+FULL_CHECK_MAX_EDGES = 4_000_000  # allowed edges added per round (bounded memory when many wait)
+
+
+def full_graph_max_pairs(graph: CandidateGraph, forbidden: np.ndarray | None = None) -> int | None:
+    """Maximum number of pairs in the FULL allowed graph (everyone minus self
+    and blocked pairs), or None when too large to compute here.
+
+    People with no block at all (C) can pair with anyone, so with S = the
+    others, nu(G) = min(n // 2, nu(G[S]) + |C|): each C person covers one
+    free S person and the rest of C pair among themselves.  G[S] is built
+    explicitly, so this is exact while S stays small (blocks are rare)."""
+    n = graph.n
+    forbidden = forbidden_keys(graph) if forbidden is None else forbidden
+    if forbidden.size == 0:
+        return n // 2
+    s_nodes = sorted_unique(np.concatenate([forbidden // n, forbidden % n]))
+    c = n - s_nodes.size
+    if c >= s_nodes.size:
+        return n // 2
+    if s_nodes.size > FULL_CHECK_MAX_S:
+        return None
+    m = s_nodes.size
+    iu, iv = np.triu_indices(m, 1)
+    u, v = s_nodes[iu], s_nodes[iv]
+    ok = ~np.isin(u * n + v, forbidden)
+    exact = max_cardinality_pairs(m, iu[ok], iv[ok]).shape[0]
+    return min(n // 2, exact + c)
+
+
+FULL_CHECK_MAX_S = 2_000  # people with a block; G[S] then has at most 2M edges
+
+
+def _complete_on_allowed_graph(graph: CandidateGraph, solution: Solution, recent, method: str):
+    """Nobody pairable is stranded by the sparsification: while two or more
+    unmatched people have an allowed partner in the full graph and the full
+    graph allows more pairs, add every allowed edge of the unmatched people
+    and solve again (cardinality first, so the result never gets smaller)."""
+    forbidden = forbidden_keys(graph)
+    target = None
+    for _ in range(FULL_CHECK_ROUNDS):
+        matched = np.zeros(graph.n, bool)
+        matched[solution.pairs.ravel()] = True
+        free = np.flatnonzero(~matched)
+        if free.size < 2:
+            break
+        src, dst = allowed_edges_of(graph, free[:max(2, FULL_CHECK_MAX_EDGES // graph.n)], forbidden)
+        pairable = np.unique(src)
+        if pairable.size < 2:
+            break  # an augmenting path joins two free people who both have a partner
+        if target is None:
+            target = full_graph_max_pairs(graph, forbidden)
+        if target is not None and solution.pairs.shape[0] >= target:
+            break
+        before = solution.pairs.shape[0]
+        graph = with_edges(graph, src, dst, recent)
+        solution = solve_indices(graph, method=method)
+        if target is None and solution.pairs.shape[0] <= before:
+            break
+    return graph, solution
 
 
 def _add_trio(graph: CandidateGraph, groups: list[tuple[int, ...]], leftovers: np.ndarray, recent) -> list:

@@ -32,11 +32,14 @@ async def _program(app: RunningApp) -> Program:
 
 
 async def _open_settings(app: RunningApp) -> dict:
-    before = len([c for c in app.slack.calls_to("views.open") if c.ok])
+    """/tandem admin → a loading modal at once, then the settings form in its place; returns the form."""
+    before = len([c for c in app.slack.calls_to("views.update") if c.ok])
     status, _, _ = await app.requests.slash_command(ADMIN_ID, "admin")
     assert status == 200
-    opened = await app.slack.wait_for("views.open", before + 1)
-    return opened[-1].params["view"]
+    opened = await app.slack.wait_for("views.open")
+    assert opened[-1].params["view"]["callback_id"] == ids.LOADING_VIEW
+    updated = await app.slack.wait_for("views.update", before + 1, predicate=lambda c: c.ok)
+    return updated[-1].params["view"]
 
 
 def _dm_of(app: RunningApp, user_id: str) -> str:
@@ -77,6 +80,7 @@ async def test_settings_round_trip_with_field_errors_then_saved(app: RunningApp)
         ids.SETTINGS_HOUR[0]: "14", ids.SETTINGS_TIMEZONE[0]: "Asia/Tokyo", ids.SETTINGS_SESSIONS[0]: "8",
         ids.SETTINGS_ODD[0]: "wait", ids.SETTINGS_EMPHASIS[0]: "timezones", ids.SETTINGS_MIN_GROUP[0]: "3",
         ids.SETTINGS_LEAD_HOURS[0]: "24", ids.SETTINGS_REPEAT[0]: "6", ids.SETTINGS_FORMAT[0]: "brainstorm",
+        ids.SETTINGS_REPEAT_DAYS[0]: "90",
     })
     status, text, _ = await app.requests.view_submission(ADMIN_ID, ids.SETTINGS_VIEW, good)
     assert status == 200 and text == ""  # the modal closes
@@ -85,6 +89,7 @@ async def test_settings_round_trip_with_field_errors_then_saved(app: RunningApp)
         settings_of(before), channel_id="C0PROG", cadence="weekly", round_weekday=2, round_hour=14,
         timezone="Asia/Tokyo", sessions_per_pairing=8, odd_policy="wait", emphasis="timezones",
         min_group_size=3, session_lead_hours=24, repeat_window_rounds=6, default_format="brainstorm",
+        repeat_window_days=90,
     )
     # The next round moved to the new schedule: a Wednesday, 14:00 in Tokyo.
     assert after.next_round_at == next_round_at(after, app.clock.now)
@@ -170,8 +175,8 @@ async def test_admin_home_shows_figures_and_its_buttons_work(app: RunningApp) ->
         assert action_id in text
 
     await app.requests.block_action(ADMIN_ID, ids.OPEN_SETTINGS, view=home)
-    opened = await app.slack.wait_for("views.open")
-    assert opened[0].params["view"]["callback_id"] == ids.SETTINGS_VIEW
+    shown = await app.slack.wait_for("views.update")  # in place of the loading modal
+    assert shown[0].params["view"]["callback_id"] == ids.SETTINGS_VIEW
 
     await app.requests.block_action(ADMIN_ID, ids.ADMIN_SEND_CHART, view=home)
     await app.slack.wait_for("files.completeUploadExternal", timeout=20)

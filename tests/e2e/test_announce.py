@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot import ids
 from bot.models import Member, Program
 from tests.conftest import ADMIN_ID, T0, RunningApp
-from tests.e2e.test_profiles import member_row
+from tests.e2e.helpers import join, member_row
 
 
 async def announce(app: RunningApp, channel: str) -> str:
@@ -85,7 +85,6 @@ async def test_the_bot_joining_or_a_member_joining_brings_no_invitation(app: Run
     await announce(app, "C0PROG")
     await app.requests.event({"type": "member_joined_channel", "user": "UBOT", "channel": "C0PROG"})
     app.slack.add_user("U2")
-    from tests.e2e.test_profiles import join
     await join(app, "U2")
     await app.requests.event({"type": "member_joined_channel", "user": "U2", "channel": "C0PROG"})
     await app.requests.event({"type": "app_home_opened", "user": "U2", "channel": "D1", "tab": "home"})

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids
+from bot import crypto, ids
 from bot.models import (
     Feedback, Goal, Member, MemberBlock, MemberSkill, Pairing, PairingMember, Round, Session,
 )
@@ -15,25 +15,7 @@ from bot.pairings import create_pairing
 from bot.workspaces import program_of
 from tests import factories
 from tests.conftest import ADMIN_ID, T0, RunningApp
-from tests.e2e.test_profiles import join, member_row
-
-
-async def pair(app: RunningApp, *user_ids: str) -> int:
-    """Active members with a pairing between them (straight through the ORM); returns its id."""
-    async with app.deps.sessionmaker.begin() as session:
-        ws = await factories.workspace(session)
-        program = await program_of(session, ws.id)
-        round_ = Round(program_id=program.id, number=1, started_at=T0, method="test", figures={})
-        session.add(round_)
-        await session.flush()
-        people = []
-        for i, user_id in enumerate(user_ids):
-            found = await session.scalar(select(Member).where(Member.slack_user_id == user_id))
-            people.append(found or await factories.member(
-                session, ws, user_id, offers=["Python"], wants=["Go"], department=f"D{i}"))
-        pairing = await create_pairing(session, program=program, round_=round_, members=people, score=1.0,
-                                       reasons=[], two_way=True, cross_department=True, now=T0)
-        return pairing.id
+from tests.e2e.helpers import join, member_row, pair
 
 
 def answer_text(call) -> str:  # type: ignore[no-untyped-def]
@@ -131,11 +113,12 @@ async def test_leaving_a_trio_leaves_a_pair(app: RunningApp) -> None:
         app.slack.add_user(u)
     pairing_id = await pair(app, "U1", "U2", "U3")
     await app.requests.block_action("U2", ids.LEAVE_CONFIRM, "leave")
-    await app.slack.wait_for("chat.postMessage", 2)
+    await app.slack.wait_for("chat.postMessage", predicate=lambda c: "carry on as a pair" in json.dumps(c.params))
     async with app.deps.sessionmaker() as session:
         pairing = await session.get(Pairing, pairing_id)
         assert pairing.state == "active"
-        seats = list(await session.scalars(select(PairingMember.member_id).where(PairingMember.pairing_id == pairing_id)))
+        seats = list(await session.scalars(select(PairingMember.member_id).where(
+            PairingMember.pairing_id == pairing_id, PairingMember.left_at.is_(None))))
         mentees = set(await session.scalars(
             select(Session.mentee_member_id).where(Session.pairing_id == pairing_id, Session.sequence > 1)))
     remaining = {(await member_row(app, u)).id for u in ("U1", "U3")}
@@ -164,7 +147,8 @@ async def test_forget_me_deletes_personal_data_and_keeps_counts(app: RunningApp)
         session.add(Goal(pairing_id=pairing_id, member_id=me.id, what="my goal", created_at=T0))
         session.add(Feedback(session_id=sessions[0].id, member_id=me.id, rating=4, takeaway="mine",
                              experiment="try", private_note="secret", created_at=T0))
-        session.add(MemberBlock(member_id=partner.id, blocked_user_id="U1"))
+        session.add(MemberBlock(member_id=partner.id, blocked_user_id="U1",
+                                blocked_hash=crypto.keyring_of(session).block_hash("U1")))
         (await session.get(PairingMember, (pairing_id, me.id))).retro_learned = "learned"
         my_id = me.id
 
@@ -180,7 +164,9 @@ async def test_forget_me_deletes_personal_data_and_keeps_counts(app: RunningApp)
         assert me.slack_user_id == f"forgotten-{my_id}" and me.status == "forgotten"
         assert (me.display_name, me.department, me.career_goals, me.experience, me.tz) == (None,) * 5
         assert await session.scalar(select(func.count()).select_from(MemberSkill).where(MemberSkill.member_id == my_id)) == 0
-        assert await session.scalar(select(func.count()).select_from(MemberBlock)) == 0
+        # The partner's block stays (keyed hash only), so U1 stays blocked if they return.
+        assert [(b.member_id, b.blocked_user_id) for b in await session.scalars(select(MemberBlock))] == [
+            (partner.id, None)]
         assert await session.scalar(select(func.count()).select_from(Goal)) == 0
         feedback = await session.scalar(select(Feedback))
         assert (feedback.rating, feedback.takeaway, feedback.experiment, feedback.private_note) == (4, None, None, None)

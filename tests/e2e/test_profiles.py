@@ -8,87 +8,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot import ids
-from bot.devtools.blockkit import validate_view
+from bot import ids, skills
+from devtools.blockkit import validate_view
 from bot.models import Member, MemberBlock, MemberSkill, OutboxMessage, Program, Skill
 from tests.conftest import T0, RunningApp
-
-
-def profile_values(
-    *, offers: list[str] = (), wants: list[str] = (), new_offers: str = "", new_wants: str = "",  # type: ignore[assignment]
-    experience: str | None = "2", department: str = "", goals: str = "", fmt: str = "turns",
-    dont_pair: list[str] = (),  # type: ignore[assignment]
-) -> dict[str, Any]:
-    """The `view.state.values` Slack sends for the profile modal (option values as given)."""
-
-    def options(values: list[str]) -> list[dict[str, Any]]:
-        return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
-
-    return {
-        ids.OFFERS[0]: {ids.OFFERS[1]: {"type": "multi_external_select", "selected_options": options(offers)}},
-        ids.NEW_OFFERS[0]: {ids.NEW_OFFERS[1]: {"type": "plain_text_input", "value": new_offers or None}},
-        ids.WANTS[0]: {ids.WANTS[1]: {"type": "multi_external_select", "selected_options": options(wants)}},
-        ids.NEW_WANTS[0]: {ids.NEW_WANTS[1]: {"type": "plain_text_input", "value": new_wants or None}},
-        ids.EXPERIENCE[0]: {ids.EXPERIENCE[1]: {
-            "type": "static_select",
-            "selected_option": {"text": {"type": "plain_text", "text": "x"}, "value": experience} if experience else None}},
-        ids.DEPARTMENT[0]: {ids.DEPARTMENT[1]: {"type": "plain_text_input", "value": department or None}},
-        ids.CAREER_GOALS[0]: {ids.CAREER_GOALS[1]: {"type": "plain_text_input", "value": goals or None}},
-        ids.SESSION_FORMAT[0]: {ids.SESSION_FORMAT[1]: {
-            "type": "radio_buttons", "selected_option": {"text": {"type": "plain_text", "text": fmt}, "value": fmt}}},
-        ids.DONT_PAIR[0]: {ids.DONT_PAIR[1]: {"type": "multi_users_select", "selected_users": list(dont_pair)}},
-    }
-
-
-async def submit_profile(app: RunningApp, user_id: str, **values: Any) -> tuple[int, Any]:
-    status, _, body = await app.requests.view_submission(user_id, ids.PROFILE_VIEW, profile_values(**values))
-    return status, body
-
-
-async def join(app: RunningApp, user_id: str, *, offers: str = "Python", wants: str = "Go", **values: Any) -> None:
-    """Opt a person in through the modal and wait for their confirmation DM."""
-    def mine(call: Any) -> bool:
-        return call.params.get("user_id") == user_id
-
-    before = len(app.slack.calls_to("chat.postMessage"))
-    homes = len([c for c in app.slack.calls_to("views.publish") if c.ok and mine(c)])
-    status, body = await submit_profile(app, user_id, new_offers=offers, new_wants=wants, **values)
-    assert status == 200 and not body, body
-    await app.slack.wait_for("chat.postMessage", before + 1)
-    await app.slack.wait_for("views.publish", homes + 1, predicate=mine)
-
-
-async def member_row(app: RunningApp, user_id: str) -> Member | None:
-    async with app.deps.sessionmaker() as session:
-        return await session.scalar(select(Member).where(Member.slack_user_id == user_id))
-
-
-async def skills_of(app: RunningApp, user_id: str) -> dict[str, set[str]]:
-    async with app.deps.sessionmaker() as session:
-        rows = (await session.execute(
-            select(MemberSkill.kind, Skill.name).join(Skill).join(Member).where(Member.slack_user_id == user_id)
-        )).all()
-    out: dict[str, set[str]] = {"offer": set(), "want": set()}
-    for kind, name in rows:
-        out[kind].add(name)
-    return out
-
-
-async def open_modal(app: RunningApp, user_id: str, text: str = "join") -> dict[str, Any]:
-    """/tandem join|profile → the loading modal at once, then the filled modal; returns it."""
-    before = len(app.slack.calls_to("views.update"))
-    status, _, body = await app.requests.slash_command(user_id, text)
-    assert status == 200 and app.requests.last_elapsed < 3
-    opened = await app.slack.wait_for("views.open")
-    assert opened[-1].params["view"]["callback_id"] == ids.PROFILE_LOADING_VIEW
-    updated = await app.slack.wait_for("views.update", before + 1)
-    view = app.slack.view(updated[-1].params["view_id"])
-    assert view is not None and view["callback_id"] == ids.PROFILE_VIEW
-    return view
-
-
-def block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+from tests.e2e.helpers import block, join, member_row, open_modal, skills_of, submit_profile
 
 
 async def test_join_opens_the_profile_modal_with_offer_and_want_inputs(app: RunningApp) -> None:
@@ -266,3 +190,81 @@ async def test_home_buttons_open_the_modal_and_pause_and_resume(app: RunningApp)
     await app.requests.block_action("U1", ids.RESUME, "home", view=home_view)
     await app.slack.wait_for("views.publish", publishes + 2)
     assert (await member_row(app, "U1")).status == "active"
+
+
+async def test_type_ahead_answers_while_another_transaction_holds_the_write_lock(app: RunningApp, on_postgres) -> None:
+    """Options loads only read, from the in-memory catalog index: a long write elsewhere
+    (a round being stored) does not hold up anyone's keystrokes."""
+    import asyncio
+    import time
+
+    from sqlalchemy import text
+
+    if on_postgres:
+        pytest.skip("SQLite's single writer is what a write per keystroke waited on")
+    _, _, body = await app.requests.block_suggestion("U1", ids.OFFERS[1], "pyt", block_id=ids.OFFERS[0])
+    assert "Python" in [o["text"]["text"] for o in body["options"]]
+    async with app.deps.engine.connect() as conn:
+        await conn.execute(text("UPDATE workspaces SET name = 'busy'"))  # BEGIN IMMEDIATE: the write lock
+        started = time.perf_counter()
+        _, _, body = await asyncio.wait_for(
+            app.requests.block_suggestion("U2", ids.OFFERS[1], "pyt", block_id=ids.OFFERS[0]), 10)
+        elapsed = time.perf_counter() - started
+        await conn.rollback()
+    assert "Python" in [o["text"]["text"] for o in body["options"]]
+    assert elapsed < 1.0
+
+
+async def test_a_skill_added_by_a_profile_shows_in_type_ahead(app: RunningApp) -> None:
+    """The index is refreshed when the catalog changes."""
+    from bot.workspaces import ensure_workspace
+
+    _, _, body = await app.requests.block_suggestion("U1", ids.OFFERS[1], "knit", block_id=ids.OFFERS[0])
+    assert [o["value"] for o in body["options"]] == ["new:knit"]
+    async with app.deps.sessionmaker.begin() as session:
+        ws = await ensure_workspace(session, "T0001", T0)
+        resolved = skills.resolve("Knitting", await skills.catalog_of(session, ws.id))
+        await skills.get_or_create(session, ws.id, resolved, T0)
+    _, _, body = await app.requests.block_suggestion("U1", ids.OFFERS[1], "knit", block_id=ids.OFFERS[0])
+    assert "Knitting" in [o["text"]["text"] for o in body["options"]]
+
+
+async def test_new_skills_are_added_in_one_order_whatever_order_they_were_typed(app: RunningApp) -> None:
+    """Two people adding the same new skills in opposite order lock them in the same order
+    (key order), so their saves cannot deadlock each other."""
+    app.slack.add_user("U1")
+    await join(app, "U1", offers="Zither, Accordion", wants="Yodelling, Banjo")
+    async with app.deps.sessionmaker() as session:
+        added = list(await session.scalars(
+            select(Skill.key).where(Skill.key.in_(["zither", "accordion", "yodelling", "banjo"])).order_by(Skill.id)))
+    assert added == sorted(added)
+
+
+async def test_a_save_that_fails_after_the_ack_is_retried_then_told_by_dm(app: RunningApp, monkeypatch) -> None:
+    """The modal closed on the ack: a deadlocked save is retried; one that still fails is
+    not silent, the person hears by DM that it was not stored."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot import profiles
+
+    real = profiles.save_profile
+    failures = {"left": 1}
+
+    async def deadlocking(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OperationalError("INSERT INTO skills", {}, Exception("deadlock detected"))
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr("handlers.views.save_profile", deadlocking)
+    app.slack.add_user("U1")
+    await join(app, "U1")  # retried: stored and confirmed
+    assert (await member_row(app, "U1")).status == "active"
+
+    failures["left"] = 100
+    app.slack.add_user("U2")
+    before = len(app.slack.calls_to("chat.postMessage"))
+    status, body = await submit_profile(app, "U2", new_offers="Python", new_wants="Go")
+    [dm] = (await app.slack.wait_for("chat.postMessage", before + 1))[before:]
+    assert "not saved" in dm.params["text"].lower()
+    assert await member_row(app, "U2") is None or (await member_row(app, "U2")).status != "active"

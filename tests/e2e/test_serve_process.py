@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import os
 import signal
 import socket
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.devtools.fake_slack import FakeSlack
-from bot.devtools.slack_requests import SlackRequests
+from devtools.fake_slack import FakeSlack
+from devtools.slack_requests import SlackRequests
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,9 +25,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _wait_healthy(url: str, proc: asyncio.subprocess.Process) -> int:
+async def _wait_healthy(url: str, proc: asyncio.subprocess.Process, within: float = 45.0) -> int:
+    """Start-up is imports, migrations and a Slack check: seconds, but a loaded 2-core CI machine
+    was seen to need over 15 s (dev.py's tests start a second interpreter first)."""
+    deadline = time.monotonic() + within
     async with aiohttp.ClientSession() as http:
-        for _ in range(150):
+        while time.monotonic() < deadline:
             if proc.returncode is not None:
                 raise AssertionError("app.py exited early")
             try:
@@ -57,5 +61,5 @@ async def test_serve_answers_health_and_help_then_stops_on_sigterm(fake_slack: F
         _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
     assert proc.returncode == 0
     log = err.decode()
-    assert "shutting down" in log
+    assert "shutting down" in log and "Traceback" not in log
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log

@@ -9,158 +9,19 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import ids
+from bot import crypto, ids
 from bot.models import Feedback, Goal, Member, Pairing, PairingMember, Round, Session
 from bot.pairings import create_pairing
 from bot.scheduler import run_due
 from bot.workspaces import ensure_workspace, program_of
 from tests.conftest import T0, TEAM_ID, RunningApp, eventually
-
-PRIVATE_NOTE = "PRIVATE-NOTE-only-for-ana-7731"
-EXPERIMENT = "Ask for feedback in every 1:1"
-
-
-# --- helpers (used by the other test_sessions* files too) -------------------------------------------------
-
-async def seed_pairing(
-    app: RunningApp, people: list[tuple[str, str]], *, cadence: str = "weekly", sessions: int = 4,
-    fmt: str = "turns", experience: dict[str, int] | None = None,
-) -> tuple[int, str]:
-    """A pairing of `people` [(user id, IANA zone)], created at T0; returns (pairing id, conversation id)."""
-    for user_id, tz in people:
-        app.slack.add_user(user_id, real_name=user_id.title(), tz=tz)
-    async with app.deps.sessionmaker.begin() as session:
-        ws = await ensure_workspace(session, TEAM_ID, T0)
-        program = await program_of(session, ws.id)
-        program.cadence, program.sessions_per_pairing, program.default_format = cadence, sessions, fmt
-        members = []
-        for user_id, tz in people:
-            info = await app.deps.slack.user_info(user_id)
-            member = Member(workspace_id=ws.id, slack_user_id=user_id, display_name=user_id, status="active",
-                            tz=tz, tz_offset=info["tz_offset"], experience=(experience or {}).get(user_id, 2),
-                            session_format=fmt, joined_at=T0, created_at=T0, updated_at=T0)
-            session.add(member)
-            members.append(member)
-        number = len(list(await session.scalars(select(Round.id).where(Round.program_id == program.id)))) + 1
-        round_ = Round(program_id=program.id, number=number, started_at=T0, method="test")
-        session.add(round_)
-        await session.flush()
-        pairing = await create_pairing(session, program=program, round_=round_, members=members, score=1.0,
-                                       reasons=["test"], two_way=True, cross_department=True, now=T0)
-        conversation = await app.deps.slack.open_conversation([u for u, _ in people])
-        pairing.conversation_id = conversation
-        return pairing.id, conversation
+from tests.e2e.helpers import (
+    EXPERIMENT, PRIVATE_NOTE, assert_each_prompt_once, assert_never_sent, buttons, click, dilemma_values, dm,
+    feedback_values, goals_values, opened_views, pairing_row, seed_pairing, sessions_of, step, text_value,
+    texts, time_values,
+)
 
 
-async def step(app: RunningApp, until: dt.datetime, *, hours: float = 3) -> None:
-    """Run the scheduler every `hours` until `until`, as a ticking scheduler would."""
-    while app.clock.now < until:
-        app.clock.advance(hours=hours)
-        await run_due(app.deps, app.clock.now)
-
-
-async def dm(app: RunningApp, user_id: str) -> str:
-    return await app.deps.slack.open_conversation([user_id])
-
-
-def texts(app: RunningApp, channel: str) -> list[str]:
-    """Every message in a channel, fallback text and blocks, as one string each."""
-    return [json.dumps(m.get("blocks") or []) + m.get("text", "") for m in app.slack.messages(channel)]
-
-
-def buttons(app: RunningApp, channel: str, action_id: str) -> list[str]:
-    """Values of every button with this action id in a channel's messages, oldest first."""
-    found = []
-    for message in app.slack.messages(channel):
-        for block in message.get("blocks") or []:
-            for element in block.get("elements") or []:
-                if element.get("action_id") == action_id:
-                    found.append(element.get("value"))
-    return found
-
-
-def opened_views(app: RunningApp, callback_id: str) -> list[dict[str, Any]]:
-    return [c.params["view"] for c in app.slack.calls_to("views.open") if c.ok and c.params["view"].get("callback_id") == callback_id]
-
-
-def ephemeral_answers(app: RunningApp) -> list[str]:
-    return [json.dumps(c.params) for c in app.slack.calls_to("response_url")]
-
-
-async def click(app: RunningApp, user_id: str, action_id: str, value: str, channel: str) -> None:
-    status, _, _ = await app.requests.block_action(user_id, action_id, value, channel_id=channel)
-    assert status == 200
-
-
-def text_value(value: str) -> dict[str, Any]:
-    return {"type": "plain_text_input", "value": value}
-
-
-def select_value(value: str) -> dict[str, Any]:
-    return {"type": "static_select", "selected_option": {"value": value, "text": {"type": "plain_text", "text": value}}}
-
-
-def feedback_values(rating: str = "4", takeaway: str = "Listen first", experiment: str | None = None,
-                    note: str | None = None, goals: dict[int, str] | None = None) -> dict[str, Any]:
-    values: dict[str, Any] = {
-        ids.FEEDBACK_RATING[0]: {ids.FEEDBACK_RATING[1]: select_value(rating)},
-        ids.FEEDBACK_TAKEAWAY[0]: {ids.FEEDBACK_TAKEAWAY[1]: text_value(takeaway)},
-        ids.FEEDBACK_EXPERIMENT[0]: {ids.FEEDBACK_EXPERIMENT[1]: text_value(experiment or "")},
-        ids.FEEDBACK_PRIVATE_NOTE[0]: {ids.FEEDBACK_PRIVATE_NOTE[1]: text_value(note or "")},
-    }
-    for goal_id, progress in (goals or {}).items():
-        values[f"{ids.FEEDBACK_GOAL_PREFIX}{goal_id}"] = {ids.FEEDBACK_GOAL_SELECT: select_value(progress)}
-    return values
-
-
-def goals_values(goals: list[tuple[str, str, str | None, str]], intent: str = "") -> dict[str, Any]:
-    values: dict[str, Any] = {ids.SHARED_INTENT[0]: {ids.SHARED_INTENT[1]: text_value(intent)}}
-    for n, (what, measure, by, why) in enumerate(goals, start=1):
-        values[f"goal{n}_what"] = {ids.GOAL_INPUT: text_value(what)}
-        values[f"goal{n}_measure"] = {ids.GOAL_INPUT: text_value(measure)}
-        values[f"goal{n}_by"] = {ids.GOAL_INPUT: {"type": "datepicker", "selected_date": by}}
-        values[f"goal{n}_why"] = {ids.GOAL_INPUT: text_value(why)}
-    return values
-
-
-def dilemma_values(situation: str, tried: str, want: str) -> dict[str, Any]:
-    return {
-        ids.DILEMMA_SITUATION[0]: {ids.DILEMMA_SITUATION[1]: text_value(situation)},
-        ids.DILEMMA_TRIED[0]: {ids.DILEMMA_TRIED[1]: text_value(tried)},
-        ids.DILEMMA_WANT[0]: {ids.DILEMMA_WANT[1]: text_value(want)},
-    }
-
-
-def time_values(when: dt.datetime, cadence: str = "weekly") -> dict[str, Any]:
-    return {
-        ids.SESSION_TIME[0]: {ids.SESSION_TIME[1]: {"type": "datetimepicker",
-                                                     "selected_date_time": int(when.timestamp())}},
-        ids.SESSION_CADENCE[0]: {ids.SESSION_CADENCE[1]: select_value(cadence)},
-    }
-
-
-async def sessions_of(app: RunningApp, pairing_id: int) -> list[Session]:
-    async with app.deps.sessionmaker() as session:
-        return list(await session.scalars(select(Session).where(Session.pairing_id == pairing_id).order_by(Session.sequence)))
-
-
-async def pairing_row(app: RunningApp, pairing_id: int) -> Pairing:
-    async with app.deps.sessionmaker() as session:
-        pairing = await session.get(Pairing, pairing_id)
-        assert pairing is not None
-        return pairing
-
-
-def assert_never_sent(app: RunningApp, secret: str) -> None:
-    """No recorded Web API call (messages, views, homes, response URLs) carries `secret`."""
-    for call in app.slack.calls:
-        assert secret not in json.dumps(call.params), f"{secret!r} leaked in {call.method}"
-
-
-def assert_each_prompt_once(app: RunningApp) -> None:
-    keys = [c.params["metadata"]["event_payload"]["key"] for c in app.slack.calls_to("chat.postMessage")
-            if c.ok and c.params.get("metadata")]
-    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
 
 
 # --- the journey ----------------------------------------------------------------------------------------------
@@ -241,7 +102,7 @@ async def test_a_full_pairing_takes_turns_from_kickoff_to_retrospective(app: Run
     old_checkin = buttons(app, conv, ids.CHECKIN_MET)[-1]
     await click(app, "UANA", ids.CHECKIN_RESCHEDULED, old_checkin, conv)
     await eventually(lambda: _async(opened_views(app, ids.RESCHEDULE_VIEW)))
-    new_time = planned[2].due_at + dt.timedelta(days=2)
+    new_time = planned[2].due_at + dt.timedelta(days=1)  # a Friday: its check-in is not on a day off
     status, _, body = await app.requests.view_submission(
         "UANA", ids.RESCHEDULE_VIEW, time_values(app.clock.now - dt.timedelta(hours=1)),
         private_metadata=f"{pairing_id}:{planned[2].id}")
@@ -277,7 +138,10 @@ async def test_a_full_pairing_takes_turns_from_kickoff_to_retrospective(app: Run
     async with app.deps.sessionmaker() as session:
         seat = await session.scalar(select(PairingMember).where(PairingMember.pairing_id == pairing_id,
                                                                 PairingMember.retro_learned.is_not(None)))
-        notes = list(await session.scalars(select(Feedback.private_note).where(Feedback.private_note.is_not(None))))
+        notes = [await crypto.unseal(session, f.member_id, f.private_note)  # sealed at rest (bot/crypto.py)
+                 for f in await session.scalars(select(Feedback).where(Feedback.private_note.is_not(None)))]
+        assert all(crypto.is_sealed(f.private_note) for f in await session.scalars(
+            select(Feedback).where(Feedback.private_note.is_not(None))))
     assert seat is not None and seat.retro_again is True
     assert notes == [PRIVATE_NOTE]
 

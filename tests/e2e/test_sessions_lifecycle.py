@@ -9,12 +9,13 @@ import json
 from sqlalchemy import select
 
 from bot import ids
+from bot.home import refresh_home
 from bot.models import Member, Pairing, Session
 from bot.scheduler import run_due
 from tests.conftest import RunningApp, eventually
-from tests.e2e.test_sessions import (
-    PRIVATE_NOTE, assert_each_prompt_once, assert_never_sent, buttons, click, dm, feedback_values, goals_values,
-    opened_views, pairing_row, seed_pairing, sessions_of, step, texts,
+from tests.e2e.helpers import (
+    PRIVATE_NOTE, assert_each_prompt_once, assert_never_sent, buttons, click, dm, feedback_values,
+    goals_values, opened_views, pairing_row, seed_pairing, sessions_of, step, texts,
 )
 
 
@@ -48,8 +49,8 @@ async def test_three_silent_sessions_pause_the_pairing_and_continue_resumes_it(a
     assert resumed.state == "active" and resumed.silent_streak == 0
     upcoming = [s for s in await sessions_of(app, pairing_id) if s.state == "planned"]
     assert upcoming[0].due_at > app.clock.now
-    # Ana's copy of the question is now out of date: a clear answer, nothing changes.
-    await click(app, "UANA", ids.STALLED_STOP, str(pairing_id), dm_ana)
+    # Ana's "Continue" finds it back on already: a clear answer, nothing changes.
+    await click(app, "UANA", ids.STALLED_CONTINUE, str(pairing_id), dm_ana)
     await app.slack.wait_for("response_url", predicate=lambda c: "already back on" in json.dumps(c.params))
     assert (await pairing_row(app, pairing_id)).state == "active"
     # And the sessions go on: the next mentee is asked again.
@@ -211,7 +212,6 @@ async def test_status_and_home_show_goals_turns_and_history_but_never_private_no
         pairing.state, pairing.ended_at, pairing.end_reason = "ended", app.clock.now, "completed"
     await app.requests.slash_command("UBEN", "status")  # no partner now
     await app.slack.wait_for("response_url", predicate=lambda c: "No partner right now" in json.dumps(c.params))
-    from bot.home import refresh_home
     await refresh_home(app.deps, "T0001", "UBEN")
     assert "Past pairings" in json.dumps(app.slack.home_of("UBEN")) and "<@UANA>" in json.dumps(app.slack.home_of("UBEN"))
     assert_never_sent(app, PRIVATE_NOTE)

@@ -10,7 +10,7 @@ from bot import ids
 from bot.localtime import in_working_hours, zone_of
 from bot.scheduler import run_due
 from tests.conftest import RunningApp
-from tests.e2e.test_sessions import assert_each_prompt_once, buttons, dm, seed_pairing, sessions_of
+from tests.e2e.helpers import assert_each_prompt_once, buttons, dm, seed_pairing, sessions_of
 
 WEST, EAST = "Etc/GMT+8", "Asia/Tokyo"  # UTC−8 and UTC+9
 

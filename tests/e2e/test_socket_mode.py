@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 from bot.deps import Deps
-from bot.devtools.fake_slack import FakeSlack
+from devtools.fake_slack import FakeSlack
 from handlers.server import build_bolt_app
 from tests.conftest import BOT_TOKEN, Clock, make_deps
 
@@ -31,5 +31,6 @@ async def test_help_over_socket_mode(engine, database_url: str, fake_slack: Fake
         )
     finally:
         await handler.close_async()
+        await deps.slack.close()
     assert "/tandem join" in str(ack["payload"]["blocks"])
     assert fake_slack.calls_to("apps.connections.open")[0].ok

@@ -7,9 +7,9 @@ import datetime as dt
 
 from sqlalchemy import func, select, update
 
-from bot import rounds
+from bot import intros, rounds
 from bot.deps import Deps
-from bot.devtools.fake_slack import FakeSlack
+from devtools.fake_slack import FakeSlack
 from bot.models import Member, OutboxMessage, Pairing, PairingMember, Program, Round, Session
 from bot.scheduler import run_due
 from bot.workspaces import program_of
@@ -141,7 +141,7 @@ async def test_paused_left_and_undeliverable_members_are_out(deps: Deps) -> None
         gone.undeliverable_at = T0
     async with deps.sessionmaker() as session:
         program = await session.scalar(select(Program))
-        cohort = await rounds.load_cohort(session, program)  # type: ignore[arg-type]
+        cohort = await rounds.load_cohort(session, program, T0)  # type: ignore[arg-type]
     assert [cohort.slack_ids[p.member_id] for p in cohort.profiles] == ["U1"]
 
 
@@ -161,6 +161,7 @@ async def test_run_due_schedules_then_starts_the_round_once(deps: Deps, fake_sla
     try:
         results = await asyncio.gather(run_due(deps, due), run_due(other, due))
     finally:
+        await other.slack.close()
         await second_engine.dispose()
     assert sum(r["start-due-rounds"] for r in results) == 1
     assert await session_count(deps, Round) == 1
@@ -195,3 +196,97 @@ async def test_bulk_storage_keeps_each_pairing_with_its_own_members_reasons_and_
                 select(OutboxMessage).where(OutboxMessage.idempotency_key == f"intro:{pairing.id}")
             )
             assert intro is not None and set(intro.users.split(",")) == set(seats.values())  # type: ignore[union-attr]
+
+
+# --- widening the network (issue 12 item 8) and honest introductions (item 12) ------------------------------
+
+async def _empty_rounds(deps: Deps, numbers: range, at: dt.datetime) -> None:
+    """Rounds other members took part in (this test's members were busy or away)."""
+    async with deps.sessionmaker.begin() as session:
+        program = await session.scalar(select(Program))
+        for number in numbers:
+            session.add(Round(program_id=program.id, number=number, started_at=at, method="exact", figures={}))  # type: ignore[union-attr]
+
+
+async def _set_program(deps: Deps, **values) -> None:
+    async with deps.sessionmaker.begin() as session:
+        await session.execute(update(Program).values(**values))
+
+
+async def test_a_pair_is_not_formed_again_after_their_pairing_ends_many_rounds_later(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    first = await _run_round(deps)
+    assert first is not None
+    await _end_all_pairings(deps)  # a pairing lasts about six rounds
+    await _empty_rounds(deps, range(2, 7), T0 + dt.timedelta(days=70))
+    seventh = await _run_round(deps, T0 + dt.timedelta(days=84))
+    assert seventh is not None and seventh.number == 7
+    before = {frozenset(g) for g in await _groups(deps, first.id)}
+    after = {frozenset(g) for g in await _groups(deps, seventh.id)}
+    assert len(after) == 2 and not (before & after)
+    assert seventh.figures["repeats"] == 0
+
+
+async def test_last_partners_and_recent_days_are_both_settings(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    await _set_program(deps, repeat_window_rounds=0, repeat_window_days=180)
+    first = await _run_round(deps)
+    assert first is not None
+    before = {frozenset(g) for g in await _groups(deps, first.id)}
+    await _end_all_pairings(deps)
+    within = await _run_round(deps, T0 + dt.timedelta(days=90))  # 90 days later: still excluded
+    assert within is not None and not ({frozenset(g) for g in await _groups(deps, within.id)} & before)
+    await _end_all_pairings(deps)
+    await _set_program(deps, repeat_window_days=30)
+    later = await _run_round(deps, T0 + dt.timedelta(days=200))
+    assert later is not None
+    # 200 days after round 1, 110 after round 2: only round 2's pairs are recent now
+    assert {frozenset(g) for g in await _groups(deps, later.id)} == before
+
+
+async def test_repeats_figure_counts_every_pair_that_met_before(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    await _set_program(deps, repeat_window_rounds=0, repeat_window_days=0)
+    await _run_round(deps)
+    await _end_all_pairings(deps)
+    second = await _run_round(deps, T0 + dt.timedelta(days=14))
+    assert second is not None
+    assert second.figures["repeats"] == 2  # nothing excluded them, but they did meet again
+
+
+async def test_fit_check_no_blocks_the_pair_for_good_both_ways(deps: Deps) -> None:
+    await _seed_reciprocal(deps, 2)
+    await _set_program(deps, repeat_window_rounds=0, repeat_window_days=0)
+    first = await _run_round(deps)
+    assert first is not None
+    async with deps.sessionmaker.begin() as session:
+        ub0 = await session.scalar(select(Member.id).where(Member.slack_user_id == "UB0"))
+        await session.execute(update(PairingMember).where(PairingMember.member_id == ub0).values(fit_ok=False))
+    await _end_all_pairings(deps)
+    for days in (14, 400):
+        nxt = await _run_round(deps, T0 + dt.timedelta(days=days))
+        assert nxt is not None
+        assert {"UA0", "UB0"} not in await _groups(deps, nxt.id)
+        await _end_all_pairings(deps)
+    # Even when they are the only two people free, the pair is not formed again.
+    async with deps.sessionmaker.begin() as session:
+        await session.execute(update(Member).where(Member.slack_user_id.in_(["UA1", "UB1"])).values(status="paused"))
+    last = await _run_round(deps, T0 + dt.timedelta(days=800))
+    assert last is not None and await _groups(deps, last.id) == []
+
+
+async def test_introduction_without_a_swap_says_so_and_names_offers_and_wants(deps: Deps) -> None:
+    async with deps.sessionmaker.begin() as session:
+        ws = await factories.workspace(session)
+        await factories.member(session, ws, "U1", offers=["SQL"], wants=["Go"], department="Sales")
+        await factories.member(session, ws, "U2", offers=["Design"], wants=["Public speaking"], department="Data")
+    round_ = await _run_round(deps)
+    assert round_ is not None
+    async with deps.sessionmaker() as session:
+        (intro,) = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.idempotency_key.like("intro:%"))))
+        assert await intros.render(session, [intro]) == []  # as the outbox does when it claims the row
+    text = str(intro.payload)
+    assert "teach the other" not in text and "can teach" not in text
+    assert "no direct skill swap" in text
+    for skill in ("SQL", "Go", "Design", "Public speaking"):
+        assert skill in text

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import logging
 import os
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.deps import Deps
-from bot.devtools.fake_slack import FakeSlack
-from bot.models import Member, OutboxMessage
-from bot.scheduler import run_due
+from devtools.fake_slack import FakeSlack
+from bot.models import Member, OutboxMessage, Program
+from bot.scheduler import JOBS, run_due
 from bot.workspaces import ensure_workspace
-from tests.conftest import BOT_TOKEN, T0, TEAM_ID
+from tests import factories
+from tests.conftest import BOT_TOKEN, DATA_KEY, T0, TEAM_ID
 
 ROOT = Path(__file__).resolve().parents[2]
 MESSAGES = 30
@@ -31,8 +35,11 @@ def channels(fake_slack: FakeSlack) -> None:
 async def _seed(deps: Deps) -> None:
     async with deps.sessionmaker.begin() as session:
         ws = await ensure_workspace(session, TEAM_ID, T0)
-        session.add(Member(workspace_id=ws.id, slack_user_id="UPAUSED", status="paused",
-                           paused_until=T0, created_at=T0, updated_at=T0))
+        paused = Member(workspace_id=ws.id, slack_user_id="UPAUSED", status="paused", paused_until=T0,
+                        created_at=T0, updated_at=T0)
+        session.add(paused)
+        await session.flush()
+        await factories.membership(session, paused)
         for i in range(MESSAGES):
             await outbox.enqueue(session, workspace_id=ws.id, key=f"m{i}", now=T0, channel=f"C{i % 15}",
                                  payload={"text": f"message {i}"})
@@ -40,7 +47,7 @@ async def _seed(deps: Deps) -> None:
 
 async def _run_due_process(database_url: str, api_url: str, now: str) -> tuple[int, str]:
     env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_API_URL": api_url, "DATABASE_URL": database_url,
-           "LOG_LEVEL": "WARNING"}
+           "TANDEM_DATA_KEY": DATA_KEY, "LOG_LEVEL": "WARNING"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "app.py", "run-due", "--now", now, cwd=ROOT, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -72,3 +79,38 @@ async def test_run_due_in_process_is_idempotent(deps: Deps, fake_slack: FakeSlac
     second = await run_due(deps, T0)
     assert first["messages-sent"] == MESSAGES and second["messages-sent"] == 0
     assert first["resume-paused-members"] == 1 and second["resume-paused-members"] == 0
+
+
+async def test_a_failing_job_is_logged_rolled_back_and_the_others_still_run(
+    deps: Deps, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _seed(deps)
+    async with deps.sessionmaker.begin() as session:
+        other = await ensure_workspace(session, "T0002", T0)
+        paused = Member(workspace_id=other.id, slack_user_id="UPAUSED2", status="paused", paused_until=T0,
+                        created_at=T0, updated_at=T0)
+        session.add(paused)
+        await session.flush()
+        await factories.membership(session, paused)
+
+    async def boom(session: AsyncSession, program: Program, now: dt.datetime) -> int:
+        # writes, then fails: its transaction must roll back, and nothing else may notice
+        await session.execute(update(Member).values(display_name="half-done"))
+        raise RuntimeError("this job is broken")
+
+    jobs = [("broken", boom), *JOBS, ("broken-again", boom)]
+    with caplog.at_level(logging.ERROR, logger="bot.scheduler"):
+        done = await run_due(deps, T0, jobs=jobs)
+
+    assert done["jobs-failed"] == 4  # two broken jobs, two programs
+    assert done["broken"] == 0 and done["resume-paused-members"] == 2
+    assert done["messages-sent"] == MESSAGES
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    # the traceback is logged (bot/logguard.py keeps its frames and drops the exception's message)
+    assert len(failures) == 4 and all(
+        (r.exc_info and r.exc_info[0] is RuntimeError) or "RuntimeError" in (r.exc_text or "") for r in failures
+    )
+    assert "broken" in failures[0].getMessage()
+    async with deps.sessionmaker() as session:
+        people = list(await session.scalars(select(Member)))
+    assert {m.status for m in people} == {"active"} and {m.display_name for m in people} == {None}

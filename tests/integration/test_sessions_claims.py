@@ -9,7 +9,7 @@ import json
 from sqlalchemy import select
 
 from bot.deps import Deps
-from bot.devtools.fake_slack import FakeSlack
+from devtools.fake_slack import FakeSlack
 from bot.models import Member, Round, Session
 from bot.pairings import create_pairing
 from bot.workspaces import ensure_workspace, program_of

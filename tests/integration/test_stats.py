@@ -15,6 +15,7 @@ from bot.models import (
 )
 from bot.stats import ProgramStats, program_stats
 from bot.workspaces import ensure_workspace, program_of
+from tests import factories
 from tests.conftest import T0, TEAM_ID
 
 DAY = dt.timedelta(days=1)
@@ -66,6 +67,7 @@ MEMBERS = [
     M("UI", "invited", None),
 ]
 ROUNDS = {1: T0 - 60 * DAY, 2: T0 - 14 * DAY}
+K = 3  # the smallest minimum group size (issue 11)
 PAIRINGS = [
     P(1, ("UA", "UB"), True, True, "ended", [
         S(1, -57, "met", ratings={"UA": 5, "UB": 4}),
@@ -96,7 +98,7 @@ async def seed_history(deps: Deps, *, min_group_size: int, team_id: str = TEAM_I
     async with deps.sessionmaker.begin() as db:
         ws = await ensure_workspace(db, team_id, T0)
         program = await program_of(db, ws.id)
-        await db.execute(update(Program).where(Program.id == program.id).values(min_group_size=min_group_size))
+        await db.execute(update(Program).where(Program.id == program.id).values(min_group_size=max(3, min_group_size)))
         skills: dict[str, Skill] = {}
         members: dict[str, Member] = {}
         for spec in MEMBERS:
@@ -104,6 +106,7 @@ async def seed_history(deps: Deps, *, min_group_size: int, team_id: str = TEAM_I
                        created_at=T0 - 90 * DAY, updated_at=T0 - 90 * DAY, joined_at=T0 - 90 * DAY)
             db.add(m)
             await db.flush()
+            await factories.membership(db, m)
             members[spec.uid] = m
             for kind, names in (("offer", spec.offers), ("want", spec.wants)):
                 for name in names:
@@ -162,9 +165,27 @@ def expected() -> dict[str, object]:
     turns = [s for p in PAIRINGS for s in p.sessions
              if s.seq >= 2 and s.state == "met" and s.fmt == "turns" and s.mentee]
     current = [m for m in MEMBERS if m.status in ("active", "paused")]
+    # Skills rest on K people or go into "other skills".
     names = sorted({n for m in current for n in m.wants})
-    gaps = [(n, sum(n in m.wants for m in current), sum(n in m.offers for m in current)) for n in names]
+    people = {n: sum(n in m.wants or n in m.offers for m in current) for n in {n for m in current for n in m.wants + m.offers}}
+    gaps = [(n, sum(n in m.wants for m in current), sum(n in m.offers for m in current))
+            for n in names if people[n] >= K]
     gaps.sort(key=lambda g: (-(g[1] - g[2]), -g[1], g[0]))
+    rare = {n for n, c in people.items() if c < K}
+    rare_people = [m for m in current if rare & set(m.wants + m.offers)]
+    rare_wanted = sum(bool(rare & set(m.wants)) for m in current)
+    if len(rare_people) >= K and rare_wanted:
+        gaps.append(("other skills", rare_wanted, sum(bool(rare & set(m.offers)) for m in current)))
+    # The average rating moves only in batches (closed at round starts) of K or more raters.
+    timed = sorted((T0 + (s.due_days + 1) * DAY, u, r) for p in PAIRINGS for s in p.sessions
+                   for u, r in s.ratings.items() if T0 + (s.due_days + 1) * DAY <= T0)
+    shown: list[tuple[str, int]] = []
+    pending: list[tuple[str, int]] = []
+    for boundary in [*sorted(ROUNDS.values()), T0 + dt.timedelta(microseconds=1)]:
+        pending = [(u, r) for at, u, r in timed if at < boundary][len(shown):]
+        if pending and len({u for u, _ in pending}) >= K:
+            shown += pending
+    ratings = shown
     per_round = {}
     for number in ROUNDS:
         ps = [p for p in PAIRINGS if p.round_no == number]
@@ -184,11 +205,15 @@ def expected() -> dict[str, object]:
         "two_way": (sum(p.two_way for p in PAIRINGS), len(PAIRINGS), len(paired_people)),
         "cross_department": (sum(p.cross for p in PAIRINGS), len(PAIRINGS), len(paired_people)),
         "goals": (sum(g == "done" for _, g in GOALS), len(GOALS), len({u for u, _ in GOALS})),
-        "turn_balance": (sum(s.dilemma for s in turns), len(turns), len({s.mentee for s in turns})),
+        "turn_balance": _gated(sum(s.dilemma for s in turns), len(turns), len({s.mentee for s in turns})),
         "skill_gaps": gaps,
         "skill_base": len([m for m in current if m.offers or m.wants]),
         "rounds": per_round,
     }
+
+
+def _gated(part: int, whole: int, base: int) -> tuple[int | None, int | None, int]:
+    return (part, whole, base) if base >= K else (None, None, base)
 
 
 async def _stats(deps: Deps) -> ProgramStats:
@@ -224,8 +249,10 @@ async def test_headline_and_meeting_rate_by_hand(deps: Deps) -> None:
     stats = await _stats(deps)
     assert stats.with_active_peer.share == pytest.approx(4 / 5)  # UE has no partner
     assert (stats.meetings.part, stats.meetings.whole) == (6, 9)  # cancelled and future sessions excluded
-    assert stats.average_rating.value == pytest.approx(23 / 6)
-    assert (stats.turn_balance.part, stats.turn_balance.whole) == (2, 3)
+    # 23 / 6 over all six ratings, but the latest one (after round 2 started) is alone in
+    # its batch: it waits for k = 3 raters, so the figure cannot be differenced to one person.
+    assert stats.average_rating.value == pytest.approx(18 / 5) and stats.ratings == 5
+    assert stats.turn_balance.withheld  # two mentees: fewer than k = 3
     assert stats.skill_gaps is not None and stats.skill_gaps[0].name == "Public speaking"
     assert (stats.skill_gaps[0].wanted, stats.skill_gaps[0].offered) == (3, 0)  # UG left: not an offer
 
@@ -264,7 +291,7 @@ async def test_another_workspace_does_not_count(deps: Deps) -> None:
 async def test_an_empty_program_shows_nothing_rather_than_dividing_by_zero(deps: Deps) -> None:
     async with deps.sessionmaker.begin() as db:
         ws = await ensure_workspace(db, TEAM_ID, T0)
-        await db.execute(update(Program).where(Program.workspace_id == ws.id).values(min_group_size=1))
+        await db.execute(update(Program).where(Program.workspace_id == ws.id).values(min_group_size=3))
     stats = await _stats(deps)
     assert stats.with_active_peer.share is None and stats.meetings.withheld
     assert stats.average_rating.value is None and stats.skill_gaps is None and stats.rounds == []

@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import pytest
 
-from bot.devtools.blockkit import validate_blocks, validate_view
+from devtools.blockkit import validate_blocks, validate_view
 
 
 def plain(text: str) -> dict:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.blocks.help import help_message
 from bot.commands import PAUSE_DEFAULT_WEEKS, PAUSE_MAX_WEEKS, Command, parse
-from bot.devtools.blockkit import validate_blocks
+from devtools.blockkit import validate_blocks
 
 
 @pytest.mark.parametrize(

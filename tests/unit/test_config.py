@@ -94,3 +94,21 @@ def test_app_without_token_prints_one_line_and_fails(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "SLACK_BOT_TOKEN" in lines[0]
     assert result.stdout == ""
+
+
+def test_oauth_mode_needs_no_bot_token_and_refuses_socket_mode_in_one_line() -> None:
+    """Issue 16: client id + secret (and no SLACK_BOT_TOKEN) select OAuth mode; Socket Mode with
+    it is refused with one line; half the credentials names the missing one."""
+    oauth = {"SLACK_BOT_TOKEN": None, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "shh-secret",
+             "SLACK_SIGNING_SECRET": "s"}
+    settings = load_settings(**oauth)
+    assert settings.oauth and settings.authorize_url == "https://slack.com/oauth/v2/authorize"
+    assert not load_settings(**{**oauth, "SLACK_BOT_TOKEN": "xoxb-1"}).oauth  # the single token wins
+    with pytest.raises(ConfigError) as refused:
+        load_settings(**oauth, SLACK_APP_TOKEN="xapp-1")
+    assert "\n" not in str(refused.value) and "Socket Mode" in str(refused.value)
+    assert "shh-secret" not in str(refused.value)
+    with pytest.raises(ConfigError, match="SLACK_CLIENT_SECRET is missing"):
+        load_settings(**{**oauth, "SLACK_CLIENT_SECRET": None})
+    api = load_settings(**oauth, SLACK_API_URL="http://127.0.0.1:9/api/")
+    assert api.authorize_url == "http://127.0.0.1:9/oauth/v2/authorize"

@@ -26,4 +26,14 @@ def test_dockerfile_runs_the_app_as_non_root_with_a_healthcheck() -> None:
     assert "HEALTHCHECK" in DOCKERFILE and "/healthz" in DOCKERFILE
     assert 'CMD ["python", "app.py"]' in DOCKERFILE
     # the dependency layer comes before the source, so code changes reuse it
-    assert DOCKERFILE.index("requirements.txt") < DOCKERFILE.index("COPY --chown")
+    assert DOCKERFILE.index("requirements.txt") < DOCKERFILE.index("COPY . .")
+
+
+def test_the_code_belongs_to_root_and_only_data_is_the_app_users() -> None:
+    instructions = [line.strip() for line in DOCKERFILE.splitlines() if line.strip() and not line.startswith("#")]
+    copies = [line for line in instructions if line.startswith("COPY")]
+    assert copies and not any("--chown" in line for line in copies)  # COPY's default owner is root
+    assert "install -d -o 10001 -g 10001 -m 0750 /data" in DOCKERFILE
+    assert not any(line.startswith("RUN") and "chown" in line for line in instructions)
+    assert 'VOLUME ["/data"]' in DOCKERFILE and "sqlite:////data/tandem.db" in DOCKERFILE
+    assert instructions.index("USER 10001") > instructions.index("COPY . .")

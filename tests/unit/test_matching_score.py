@@ -18,11 +18,13 @@ from bot.matching import (
     format_reasons,
     is_allowed,
     is_two_way,
+    match_cohort,
     pair_reasons,
     reasons_for,
     score_pair,
     working_hours_overlap,
 )
+from bot.matching.score import MAX_PAIR_GAP
 
 W = Weights()
 H = 3600
@@ -46,7 +48,7 @@ def test_two_way_beats_one_way_beats_none():
 
 def test_two_way_with_worst_extras_beats_none_with_best_extras():
     a = person(1, offers={1}, wants={2}, exp=0, tz=0)
-    bad_two = person(2, offers={2}, wants={1}, exp=5, dept="Sales", tz=12 * H)
+    bad_two = person(2, offers={2}, wants={1}, exp=2, dept="Sales", tz=12 * H)  # worst inside the peer band
     good_none = person(3, exp=0, dept="Data", goals=(), tz=0)
     assert score_pair(a, bad_two, W) > score_pair(a, good_none, W)
 
@@ -155,3 +157,71 @@ def test_reasons_second_and_third_person():
     line = format_reasons(pair_reasons(ana, ben, skill_names=skills, names=("Ana", "Ben")))
     assert line == ("Ana can teach Ben SQL; Ben can teach Ana public speaking; "
                     "different departments (Sales, Data); similar experience; 2 h apart")
+
+
+# --- the peer band: two-way beats one-way, outside the band is a last resort (issue 12 item 11) ---
+
+_weights = st.builds(
+    Weights,
+    two_way=st.floats(0, 400), one_way=st.floats(0, 400), experience_close=st.floats(0, 60),
+    experience_gap_penalty=st.floats(0, 60), cross_department=st.floats(0, 80),
+    same_department_penalty=st.floats(0, 80), shared_goal=st.floats(0, 20), shared_goal_cap=st.integers(0, 5),
+    timezone_overlap=st.floats(0, 80), priority_bonus=st.floats(0, 60),
+)
+_extras = st.fixed_dictionaries({
+    "dept": st.sampled_from(["Sales", "Data", None]), "goals": st.sets(st.sampled_from("abcde"), max_size=5),
+    "tz": st.integers(-12, 12).map(lambda h: h * H), "priority": st.booleans(),
+})
+
+
+def _pair(kind: str, exp_a: int, exp_b: int, ea: dict, eb: dict):
+    a_offers, b_offers = {1}, ({2} if kind == "two" else set())
+    a = person(1, a_offers, {2}, exp=exp_a, **ea)
+    b = person(2, b_offers, {1}, exp=exp_b, **eb)
+    return a, b
+
+
+@settings(max_examples=400, deadline=None)
+@given(_weights, st.sampled_from(["balanced", "skills", "cross_department", "timezones", "random"]),
+       st.integers(0, 5), st.integers(-2, 2), st.integers(0, 5), st.integers(-2, 2), _extras, _extras, _extras, _extras)
+def test_in_band_two_way_beats_every_one_way_under_every_emphasis(w, emphasis, e1, d1, e2, d2, x1, x2, x3, x4):
+    from bot.rounds import EMPHASIS_WEIGHTS
+
+    if emphasis != "random":
+        w = EMPHASIS_WEIGHTS[emphasis]
+    two = _pair("two", e1, min(5, max(0, e1 + d1)), x1, x2)
+    one = _pair("one", e2, min(5, max(0, e2 + d2)), x3, x4)
+    assert score_pair(*two, w) > score_pair(*one, w)
+    arr = ProfileArrays.from_profiles([*two])
+    assert arr.score(np.array([0]), np.array([1]), w)[0] == pytest.approx(score_pair(*two, w))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_weights, st.sampled_from(["two", "one", "none"]), st.sampled_from(["two", "one", "none"]),
+       st.integers(0, 5), st.integers(-2, 2), st.integers(0, 2), st.integers(3, 5), _extras, _extras, _extras, _extras)
+def test_outside_the_peer_band_is_a_last_resort(w, kind_in, kind_out, e1, d1, e2, gap, x1, x2, x3, x4):
+    inside = _pair(kind_in, e1, min(5, max(0, e1 + d1)), x1, x2)
+    if kind_in == "none":
+        inside = (replace(inside[0], offers=frozenset()), inside[1])
+    outside = _pair(kind_out, e2, e2 + gap, x3, x4)
+    assert score_pair(*inside, w) > score_pair(*outside, w)
+
+
+def test_issue_example_two_way_five_levels_apart_loses_to_nothing_in_band_but_beats_one_way_in_band():
+    two_far = (person(1, {1}, {2}, exp=0), person(2, {2}, {1}, exp=5))
+    one_near = (person(3, {1}, {2}, exp=2, dept="Data"), person(4, set(), {1}, exp=3, dept="Ops"))
+    two_near = (person(5, {1}, {2}, exp=2), person(6, {2}, {1}, exp=4))
+    for w in (Weights(), Weights(cross_department=30.0, same_department_penalty=25.0)):
+        assert score_pair(*two_near, w) > score_pair(*one_near, w) > score_pair(*two_far, w)
+
+
+def test_pairs_far_outside_the_peer_band_are_never_formed() -> None:
+    """Issue 12 item 14: "10-14 y" with "<1 y" is not a peer pair; they wait rather than pair."""
+    junior = MatchProfile(1, frozenset({1}), frozenset({2}), 0, "Sales", frozenset(), 0)
+    senior = MatchProfile(2, frozenset({2}), frozenset({1}), MAX_PAIR_GAP + 1, "Data", frozenset(), 0)
+    near = MatchProfile(3, frozenset({2}), frozenset({1}), MAX_PAIR_GAP, "Data", frozenset(), 0)
+    assert not is_allowed(junior, senior) and is_allowed(junior, near)
+    for method in ("exact", "lp"):
+        assert match_cohort([junior, senior], Weights(), odd_policy="wait", method=method).groups == []
+        groups = match_cohort([junior, senior, near], Weights(), odd_policy="trio", method=method).groups
+        assert all({1, 2} - set(g) for g in groups), groups

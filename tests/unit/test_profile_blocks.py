@@ -12,7 +12,7 @@ from bot.blocks.announce import announcement_message, invitation_message
 from bot.blocks.home import home_view, status_blocks
 from bot.blocks.members import forget_confirm_message, leave_confirm_message, pairing_ended_message
 from bot.blocks.profile import confirmation_message, loading_modal, profile_modal, skill_options
-from bot.devtools.blockkit import validate_blocks, validate_view
+from devtools.blockkit import validate_blocks, validate_view
 from bot.home import HomeData, PairingInfo
 from bot.models import Skill
 from bot.profiles import MAX_CAREER_GOALS, MAX_DEPARTMENT, ProfileData, SkillRef, parse_submission

@@ -9,7 +9,7 @@ import json
 from bot import ids
 from bot.blocks import goals as goal_blocks
 from bot.blocks import sessions as blocks
-from bot.devtools.blockkit import validate_blocks, validate_view
+from devtools.blockkit import validate_blocks, validate_view
 from bot.feedback import parse_feedback, parse_retro
 from bot.goals import parse_goals
 from bot.localtime import (
@@ -18,7 +18,7 @@ from bot.localtime import (
 from bot.models import Session
 from bot.sessions import fallback_at, prompt_at, session_plan
 from tests.conftest import T0
-from tests.e2e.test_sessions import feedback_values, goals_values
+from tests.e2e.helpers import feedback_values, goals_values
 
 WEST, EAST = zone_of("Etc/GMT+8"), zone_of("Asia/Tokyo")
 
@@ -114,7 +114,7 @@ def test_every_message_and_modal_is_valid_block_kit() -> None:
         blocks.pairing_closed(reason="fit", priority=True),
         blocks.resumed_message(user_id="U1", due=due),
         blocks.retro_prompt(pairing_id=1, partner_ids=["U2"], sessions=6),
-        blocks.ask_posted(user_id="U1", partner_ids=["U2"], text="line\n<@U3>"),
+        blocks.ask_posted(user_id="U1", partner_ids=["U2"], text="line\n<@U3> <!channel>"),
         blocks.experts_message("Go", [("U5", "6–9 years", "Sales & <Ops>")]),
         goal_blocks.goals_posted(user_id="U1", goals=[goal_blocks.GoalView(1, "w", "m", dt.date(2026, 5, 1), "y")],
                                  shared_intent="together"),
@@ -133,7 +133,7 @@ def test_every_message_and_modal_is_valid_block_kit() -> None:
     ]
     for view in views:
         assert validate_view(view) == [], view["callback_id"]
-    assert "<@U3>" not in json.dumps(messages[15]) and "<!here>" not in json.dumps(messages[3])
+    assert "<!channel>" not in json.dumps(messages[15]) and "<@U3>" in json.dumps(messages[15]) and "<!here>" not in json.dumps(messages[3])
 
 
 def test_slack_dates_render_in_each_readers_zone_with_a_utc_fallback() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot import ids
 from bot.blocks.admin import admin_home_blocks, settings_modal, stats_message
-from bot.devtools.blockkit import validate_blocks, validate_view
+from devtools.blockkit import validate_blocks, validate_view
 from bot.program_settings import ProgramSettings, read_settings_form, valid_timezone
 from bot.stats import AdminOverview, Figure, ProgramStats, Ratio, RoundFigures, SkillGap
 
@@ -74,13 +74,13 @@ def test_settings_form_reads_every_change() -> None:
         ids.SETTINGS_HOUR[0]: "16", ids.SETTINGS_TIMEZONE[0]: " america/new_york ",
         ids.SETTINGS_SESSIONS[0]: "24", ids.SETTINGS_FORMAT[0]: "brainstorm", ids.SETTINGS_ODD[0]: "wait",
         ids.SETTINGS_REPEAT[0]: "0", ids.SETTINGS_EMPHASIS[0]: "cross_department",
-        ids.SETTINGS_MIN_GROUP[0]: "1", ids.SETTINGS_LEAD_HOURS[0]: "336",
+        ids.SETTINGS_MIN_GROUP[0]: "3", ids.SETTINGS_LEAD_HOURS[0]: "336", ids.SETTINGS_REPEAT_DAYS[0]: "365",
     }))
     assert errors == {}
     assert settings == ProgramSettings(
         channel_id="C0OTHER", cadence="monthly", round_weekday=3, round_hour=16, timezone="America/New_York",
         sessions_per_pairing=24, default_format="brainstorm", odd_policy="wait", repeat_window_rounds=0,
-        emphasis="cross_department", min_group_size=1, session_lead_hours=336,
+        emphasis="cross_department", min_group_size=3, session_lead_hours=336, repeat_window_days=365,
     )
 
 
@@ -99,7 +99,11 @@ def test_clearing_the_channel_is_allowed() -> None:
     (ids.SETTINGS_SESSIONS, "6.5"),
     (ids.SETTINGS_REPEAT, "-1"),
     (ids.SETTINGS_REPEAT, "53"),
+    (ids.SETTINGS_REPEAT_DAYS, "-1"),
+    (ids.SETTINGS_REPEAT_DAYS, "731"),
+    (ids.SETTINGS_REPEAT_DAYS, "half a year"),
     (ids.SETTINGS_MIN_GROUP, "0"),
+    (ids.SETTINGS_MIN_GROUP, "2"),  # k >= 3 (issue 11)
     (ids.SETTINGS_MIN_GROUP, "101"),
     (ids.SETTINGS_LEAD_HOURS, "0"),
     (ids.SETTINGS_LEAD_HOURS, "337"),

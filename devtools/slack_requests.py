@@ -32,7 +32,8 @@ class SlackRequests:
 
     def __init__(self, base_url: str, signing_secret: str, team_id: str = "T0001", *,
                  api_app_id: str = "A0001", team_domain: str = "tandem-fake", bot_user_id: str = "UBOT",
-                 response_url_for: Callable[[str], str] | None = None, timeout: float = 10.0) -> None:
+                 response_url_for: Callable[[str], str] | None = None, timeout: float = 10.0,
+                 enterprise_id: str | None = None, org_wide: bool = False) -> None:
         """base_url is the full request URL (e.g. http://127.0.0.1:3000/slack/events).
 
         response_url_for maps a key to a response_url (e.g. FakeSlack.response_url) so that
@@ -42,6 +43,8 @@ class SlackRequests:
         self._secret = signing_secret
         self.team_id, self.api_app_id, self.team_domain = team_id, api_app_id, team_domain
         self.bot_user_id = bot_user_id
+        # Enterprise Grid: the org the workspace belongs to, and whether the app is installed org-wide.
+        self.enterprise_id, self.org_wide = enterprise_id, org_wide
         self.response_url_for = response_url_for
         self.timeout = timeout
         self.last_elapsed: float | None = None  # seconds the last request took (Slack wants < 3s)
@@ -49,7 +52,8 @@ class SlackRequests:
 
     # ------------------------------------------------------------------ ids
     def new_trigger_id(self) -> str:
-        return f"{next(self._seq)}.{int(time.time())}.{secrets.token_hex(16)}"
+        """`<n>.<issued, Unix ms>.<hex>`: the fake Slack expires it three seconds after issue."""
+        return f"{next(self._seq)}.{int(time.time() * 1000)}.{secrets.token_hex(16)}"
 
     def _response_url(self, kind: str) -> str:
         key = f"{kind}-{next(self._seq)}"
@@ -58,7 +62,10 @@ class SlackRequests:
         return f"https://hooks.slack.com/{kind}/{self.team_id}/{key}/{secrets.token_hex(12)}"
 
     def _team(self) -> dict:
-        return {"id": self.team_id, "domain": self.team_domain}
+        team = {"id": self.team_id, "domain": self.team_domain}
+        if self.enterprise_id:
+            team.update(enterprise_id=self.enterprise_id, enterprise_name=f"Org {self.enterprise_id}")
+        return team
 
     def _user(self, user_id: str) -> dict:
         return {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": self.team_id}
@@ -72,7 +79,8 @@ class SlackRequests:
             "token": "verification_token", "team_id": self.team_id, "team_domain": self.team_domain,
             "channel_id": channel_id, "channel_name": channel_name, "user_id": user_id,
             "user_name": user_id.lower(), "command": command, "text": text, "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "true" if self.org_wide else "false",
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": response_url or self._response_url("commands"),
             "trigger_id": trigger_id or self.new_trigger_id(),
         }
@@ -107,6 +115,24 @@ class SlackRequests:
             payload["response_url"] = response_url or self._response_url("actions")
         if channel_id and "channel" not in payload:
             payload["channel"] = {"id": channel_id, "name": "general"}
+        return await self._interaction(payload)
+
+    async def shortcut(self, user_id: str, callback_id: str, *, trigger_id: str | None = None) -> Result:
+        """A global shortcut (type "shortcut"), chosen from the shortcuts menu."""
+        payload = {"type": "shortcut", "callback_id": callback_id, "trigger_id": trigger_id or self.new_trigger_id(),
+                   "user": self._user(user_id), "team": self._team(), "api_app_id": self.api_app_id,
+                   "token": "verification_token", "action_ts": f"{time.time():.6f}"}
+        return await self._interaction(payload)
+
+    async def message_shortcut(self, user_id: str, callback_id: str, *, channel_id: str, message_ts: str,
+                               text: str = "", author: str = "UOTHER", trigger_id: str | None = None) -> Result:
+        """A message shortcut (type "message_action") on one message of a channel."""
+        payload = {"type": "message_action", "callback_id": callback_id,
+                   "trigger_id": trigger_id or self.new_trigger_id(), "user": self._user(user_id),
+                   "team": self._team(), "channel": {"id": channel_id, "name": "general"},
+                   "message": {"type": "message", "user": author, "ts": message_ts, "text": text},
+                   "message_ts": message_ts, "response_url": self._response_url("actions"),
+                   "api_app_id": self.api_app_id, "token": "verification_token", "action_ts": f"{time.time():.6f}"}
         return await self._interaction(payload)
 
     async def view_submission(self, user_id: str, callback_id: str, values: dict, *,
@@ -154,8 +180,9 @@ class SlackRequests:
             "event": event, "type": "event_callback",
             "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}", "event_time": int(now),
             "authed_users": [self.bot_user_id],
-            "authorizations": [{"enterprise_id": None, "team_id": self.team_id, "user_id": self.bot_user_id,
-                                "is_bot": True, "is_enterprise_install": False}],
+            "authorizations": [{"enterprise_id": self.enterprise_id, "team_id": None if self.org_wide else self.team_id,
+                                "user_id": self.bot_user_id, "is_bot": True, "is_enterprise_install": self.org_wide}],
+            **({"enterprise_id": self.enterprise_id, "is_enterprise_install": self.org_wide} if self.enterprise_id else {}),
             "is_ext_shared_channel": False, "event_context": f"4-{secrets.token_hex(8)}",
         }
         headers = {}
@@ -168,6 +195,9 @@ class SlackRequests:
         return await self.post(json.dumps(body).encode(), JSON)
 
     async def _interaction(self, payload: dict) -> Result:
+        if self.enterprise_id:  # Enterprise Grid: the org beside the workspace, as Slack sends it
+            payload = {"enterprise": {"id": self.enterprise_id, "name": f"Org {self.enterprise_id}"},
+                       "is_enterprise_install": self.org_wide, **payload}
         return await self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM)
 
     async def post(self, body: bytes, content_type: str, *, timestamp: str | int | None = None,

@@ -7,7 +7,7 @@ reads what the bot sent to the fake (`demo_slack.Screen`) and plans each
 person's answer at a plausible working hour. Every decision is drawn from a
 generator seeded by the decision itself (`demo_people.decision_rng`), and
 actions run in waves with the bot's work finished in between (`Quiet`), so
-the same seed gives the same run. See `bot/devtools/demo.py` for the command.
+the same seed gives the same run. See `devtools/demo.py` for the command.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from bot import ids
 from bot.deps import Deps
-from bot.devtools.demo_people import (
+from devtools.demo_people import (
     DILEMMAS,
     EXPERIMENTS,
     GOALS,
@@ -38,7 +38,7 @@ from bot.devtools.demo_people import (
     awake,
     decision_rng,
 )
-from bot.devtools.demo_slack import (
+from devtools.demo_slack import (
     Modal,
     Posted,
     Screen,
@@ -47,9 +47,8 @@ from bot.devtools.demo_slack import (
     fill_modal,
     initial_of,
 )
-from bot.devtools.fake_slack import FakeSlack
-from bot.devtools.slack_requests import SlackRequests
-from bot.ratelimit import SlackPacer
+from devtools.fake_slack import FakeSlack
+from devtools.slack_requests import SlackRequests
 from bot.scheduler import run_due
 
 START = dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.timezone.utc)  # a Wednesday: people join, rounds start Monday
@@ -57,7 +56,10 @@ STEP = dt.timedelta(hours=3)  # how often run_due runs in demo time (the real bo
 TEAM_ID = "T0DEMO"
 CHANNEL_ID, CHANNEL_NAME = "C0MENTORING", "mentoring"
 ADMIN_ID, ADMIN_NAME, ADMIN_TZ = "U0ADMIN", "Morgan Reyes", "Europe/London"
-ADMIN_SETTINGS: dict[str, str] = {}
+# The admin makes the program weekly with four sessions a pairing, so a pairing runs about
+# four weeks and the default demo (12 weeks) shows pairings completing and their
+# retrospectives, not only beginnings.
+ADMIN_SETTINGS: dict[str, str] = {ids.SETTINGS_CADENCE[0]: "weekly", ids.SETTINGS_SESSIONS[0]: "4"}
 MAX_LANES = 24  # pairs acting at once
 QUIET_TIMEOUT = 120.0
 
@@ -99,9 +101,16 @@ class Act:
     text: str  # rich markup
 
 
+# An aiohttp server's task for one TCP connection: it lives as long as the client keeps the
+# connection alive (the bot's one HTTP session for Slack does), idle between requests. Each
+# request on it runs in a task of its own, which Quiet does wait for.
+_CONNECTION_TASK = "RequestHandler.start"
+
+
 class Quiet:
     """Waits until every task started since `install` has finished: the work a Bolt
-    listener does after its ack, the outbox's sends, the server's connections."""
+    listener does after its ack, the outbox's sends, the requests the servers handle (not
+    the kept-alive connections they arrive on)."""
 
     def __init__(self) -> None:
         self.live: set[asyncio.Task[Any]] = set()
@@ -112,8 +121,9 @@ class Quiet:
 
         def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
             task = previous(loop, coro, **kwargs) if previous else asyncio.Task(coro, loop=loop, **kwargs)
-            self.live.add(task)
-            task.add_done_callback(self.live.discard)
+            if getattr(coro, "__qualname__", "") != _CONNECTION_TASK:
+                self.live.add(task)
+                task.add_done_callback(self.live.discard)
             return task  # type: ignore[return-value]
 
         loop.set_task_factory(factory)  # type: ignore[arg-type]
@@ -149,7 +159,6 @@ class Demo:
         self.progress = progress
         everyone = (ADMIN_ID, *self.people)
         self.screen = Screen(fake, public_audience={CHANNEL_ID: everyone})
-        self.pacer = SlackPacer(intervals={})
         self.queue: list[Planned] = []
         self.lane_of: dict[str, str] = {}
         self.pair_members: dict[str, tuple[str, ...]] = {}  # pairing id -> user ids
@@ -158,6 +167,7 @@ class Demo:
         self.goal_setters: set[tuple[str, str]] = set()  # (pairing id, user)
         self.dilemma_intent: dict[str, str] = {}
         self.counts: Counter[str] = Counter()
+        self.feedback_done: set[tuple[str, str]] = set()  # (session id, user id): answered once is enough
         self.timings: Counter[str] = Counter()  # seconds: run_due, people (requests and the bot's answers)
         self.requests_sent = 0
         self.acts: list[Act] = []
@@ -178,7 +188,7 @@ class Demo:
         while now <= end:
             self.clock.now = now
             started = time.perf_counter()
-            await run_due(self.deps, now, pacer=self.pacer)
+            await run_due(self.deps, now)  # delivers with deps.pacer (none: the fake has no limits)
             self.timings["run_due"] += time.perf_counter() - started
             started = time.perf_counter()
             await self.settle(now)
@@ -571,7 +581,7 @@ class Demo:
     def _seen_feedback_ask(self, posted: Posted, now: dt.datetime) -> None:
         button = posted.button(ids.OPEN_FEEDBACK)
         user_id = next(iter(posted.audience), None)
-        if button is None or user_id not in self.people:
+        if button is None or user_id not in self.people or (button.value, user_id) in self.feedback_done:
             return
         if decision_rng(self.seed, "feedback-ask", button.value, user_id).random() < 0.45 + 0.5 * self.people[user_id].diligence:
             self.plan(self.later(user_id, now, posted.key, 0, 24), f"feedback:{button.value}:{user_id}", user_id,
@@ -580,6 +590,9 @@ class Demo:
     async def _answer_feedback(self, modal: Modal) -> None:
         person = self.people[modal.user_id]
         session = str(modal.view.get("private_metadata"))
+        if (session, modal.user_id) in self.feedback_done:
+            return
+        self.feedback_done.add((session, modal.user_id))
         rng = decision_rng(self.seed, "feedback", session, modal.user_id)
         pair_mood = decision_rng(self.seed, "pair-mood", self.lane_of.get(modal.user_id, "")).gauss(0, 0.45)
         rating = max(1, min(5, round(rng.gauss(3.9 + person.warmth + pair_mood, 0.7))))

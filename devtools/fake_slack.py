@@ -2,6 +2,15 @@
 
 Point ``AsyncWebClient(token="xoxb-...", base_url=fake.url)`` at it. Every call is recorded
 in ``fake.calls``; faults (429/5xx, ok:false errors, slow answers) can be injected per method.
+
+OAuth v2 (issue 16): ``GET /oauth/v2/authorize`` plays the person clicking Allow (or
+Cancel) for the workspace ``install_as`` names and redirects to the app's redirect URL with a
+one-time code; ``oauth.v2.access`` exchanges codes (unknown or reused: ``invalid_code``) and,
+with token rotation, refresh tokens (each usable once: Slack revokes it when it is used);
+every token it issues belongs to one workspace (or one Grid org's workspaces), which
+``auth.test`` reports and every call is checked against (another workspace's people are
+``user_not_found``); ``revoke`` kills a workspace's tokens. With ``strict_tokens`` a token
+the fake never issued is ``invalid_auth``.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 
-from bot.devtools.blockkit import validate_blocks, validate_view
+from devtools.blockkit import validate_blocks, validate_view
 
 JSON_FIELDS = ("blocks", "view", "metadata", "attachments", "files")
 MAX_MESSAGE_TEXT = 40_000
@@ -44,6 +53,12 @@ TZ_LABELS = {
     "Australia/Sydney": "Australian Eastern Standard Time",
     "UTC": "Universal Coordinated Time",
 }
+# The bot scopes the fake's tokens have (Slack names them in an `x-oauth-scopes` header on
+# every answer to a call with a valid bot token); tests/unit/test_manifest.py keeps this equal to
+# manifest.yml. Set `FakeSlack.scopes` to play a token installed with fewer.
+BOT_SCOPES = ("commands", "chat:write", "im:write", "mpim:write", "im:history", "mpim:history",
+              "channels:history", "groups:history", "channels:join", "channels:read", "groups:read",
+              "users:read", "files:write")
 SERVER_ERRORS = {500: "fatal_error", 502: "bad_gateway", 503: "service_unavailable", 504: "request_timeout"}
 
 
@@ -73,6 +88,36 @@ class Call:
     response: dict
     status: int
     key: str | None = None  # response_url key, for "response_url" calls
+    at: float = field(default_factory=time.monotonic)  # when it was answered (benchmarks' timelines)
+    token: str | None = None  # the token the call carried (Web API calls)
+
+
+@dataclass
+class InstallSpec:
+    """Who installs on the next authorize: a workspace, or (org_wide) a Grid org's workspaces."""
+
+    team_id: str | None = "T0001"
+    team_name: str = "Tandem Fake"
+    enterprise_id: str | None = None
+    enterprise_name: str | None = None
+    org_wide: bool = False
+    org_teams: tuple[str, ...] = ()
+    installer: str = "UADMIN"
+    deny: bool = False
+    expires_in: int | None = None  # token rotation: seconds the bot token lives (Slack: 43200)
+
+
+@dataclass
+class FakeGrant:
+    """What one issued bot token may do."""
+
+    spec: InstallSpec
+    expires_at: float | None = None
+    revoked: bool = False
+
+    @property
+    def teams(self) -> frozenset[str]:
+        return frozenset(self.spec.org_teams if self.spec.org_wide else (self.spec.team_id or "",))
 
 
 class UploadedFile(NamedTuple):
@@ -98,6 +143,10 @@ class FakeUser:
     is_bot: bool = False
     team_id: str = "T0001"
     email: str | None = None
+    is_restricted: bool = False  # a guest (multi-channel unless is_ultra_restricted)
+    is_ultra_restricted: bool = False  # a single-channel guest
+    is_stranger: bool = False  # from another organisation, seen through a Slack Connect channel
+    is_app_user: bool = False
 
     def to_api(self) -> dict:
         profile = {
@@ -113,8 +162,10 @@ class FakeUser:
             "id": self.id, "team_id": self.team_id, "name": self.name, "deleted": self.deleted,
             "real_name": self.real_name, "tz": self.tz, "tz_label": self.tz_label, "tz_offset": self.tz_offset,
             "profile": profile, "is_admin": self.is_admin, "is_owner": self.is_owner,
-            "is_primary_owner": False, "is_restricted": False, "is_ultra_restricted": False,
-            "is_bot": self.is_bot, "is_app_user": False, "updated": 1700000000,
+            "is_primary_owner": False, "is_restricted": self.is_restricted or self.is_ultra_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
+            "is_bot": self.is_bot, "is_app_user": self.is_app_user, "updated": 1700000000,
+            **({"is_stranger": True} if self.is_stranger else {}),
         }
 
 
@@ -144,6 +195,7 @@ class _Fault:
     status: int
     error: str
     retry_after: int | None = None
+    team_id: str | None = None  # only calls made with a token of this workspace
 
 
 class _ApiError(Exception):
@@ -188,10 +240,12 @@ class FakeSlack:
         self.rate_scale = rate_scale
         self.team_id, self.bot_user_id, self.bot_id, self.app_id = team_id, bot_user_id, bot_id, app_id
         self.rate_limits = rate_limits
+        self.scopes: tuple[str, ...] = BOT_SCOPES
         self.calls: list[Call] = []
         self.uploaded_files: list[UploadedFile] = []
         self.ephemeral_messages: list[dict] = []
         self.ratelimited_count = 0
+        self.client_addresses: set[tuple[str, int]] = set()  # (host, port) of each TCP connection used
         self._port = port
         self._clock = clock
         self._runner: web.AppRunner | None = None
@@ -208,20 +262,34 @@ class FakeSlack:
         self._used_triggers: set[str] = set()
         self._faults: dict[str, deque[_Fault]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._after: dict[str, Callable[[dict, dict], None]] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_acks: dict[str, asyncio.Future[dict]] = {}
+        # OAuth (see the module docstring)
+        self.client_id, self.client_secret = "1111.2222", "fake-client-secret"
+        self.redirect_url: str | None = None  # the app's registered redirect URL
+        self.next_install = InstallSpec()
+        self.authorize_requests: list[dict[str, str]] = []
+        self.strict_tokens = False
+        self._codes: dict[str, InstallSpec | None] = {}  # None: used
+        self._code_redirects: dict[str, str | None] = {}  # the redirect_uri each code was issued for
+        self._grants: dict[str, FakeGrant] = {}
+        self._refresh_tokens: dict[str, str | None] = {}  # refresh token -> its access token; None: used
+        self._caller: FakeGrant | None = None
         self.add_user(bot_user_id, name="tandem", real_name="Tandem", team_id=team_id)
         self._users[bot_user_id].is_bot = True
         self._handlers: dict[str, Callable[[dict], dict]] = {
             "auth.test": self._auth_test,
             "apps.connections.open": self._apps_connections_open,
             "users.info": self._users_info,
+            "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.join": self._conversations_join,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
+            "chat.getPermalink": self._chat_get_permalink,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -241,6 +309,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_get("/oauth/v2/authorize", self._handle_authorize)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
@@ -280,14 +349,20 @@ class FakeSlack:
                  tz: str = DEFAULT_TZ, tz_offset: int | None = None, is_admin: bool = False,
                  is_owner: bool = False, deleted: bool = False, team_id: str = "T0001",
                  display_name: str | None = None, tz_label: str | None = None,
-                 email: str | None = None) -> FakeUser:
-        """Register a user; tz_offset defaults to the zone's standard offset (LA: -28800)."""
+                 email: str | None = None, is_bot: bool = False, is_app_user: bool = False,
+                 is_restricted: bool = False, is_ultra_restricted: bool = False,
+                 is_stranger: bool = False) -> FakeUser:
+        """Register a user; tz_offset defaults to the zone's standard offset (LA: -28800).
+        Guests: is_restricted (multi-channel) or is_ultra_restricted (single-channel);
+        is_stranger (with another team_id) for someone from another organisation."""
         name = name or user_id.lower()
         user = FakeUser(
             id=user_id, name=name, real_name=real_name or name.title(), display_name=display_name or name,
             tz=tz, tz_label=tz_label or _tz_label(tz),
             tz_offset=_standard_offset(tz) if tz_offset is None else tz_offset,
             is_admin=is_admin, is_owner=is_owner, deleted=deleted, team_id=team_id, email=email,
+            is_bot=is_bot, is_app_user=is_app_user, is_restricted=is_restricted,
+            is_ultra_restricted=is_ultra_restricted, is_stranger=is_stranger,
         )
         self._users[user_id] = user
         return user
@@ -326,6 +401,12 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         """Recorded calls to one method (successful or not), oldest first."""
         return [c for c in self.calls if c.method == method]
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the Web API calls came over (one per HTTP session at most
+        once it keeps them alive; one per call without a shared session)."""
+        return len(self.client_addresses)
 
     def reset_calls(self) -> None:
         self.calls.clear()
@@ -367,47 +448,76 @@ class FakeSlack:
             self._changed.notify_all()
 
     # ------------------------------------------------------------------ fault injection
-    def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, count: int = 1) -> None:
-        """Answer the next `count` calls with HTTP `status` (429 carries Retry-After)."""
+    def fail_next(self, method: str, *, status: int = 429, retry_after: int = 1, count: int = 1,
+                  team_id: str | None = None) -> None:
+        """Answer the next `count` calls with HTTP `status` (429 carries Retry-After); with
+        `team_id`, only calls made with a token the fake issued for that workspace."""
         if status == 429:
-            fault = _Fault(429, "ratelimited", max(1, int(retry_after)))
+            fault = _Fault(429, "ratelimited", max(1, int(retry_after)), team_id)
         else:
-            fault = _Fault(status, SERVER_ERRORS.get(status, "internal_error"))
+            fault = _Fault(status, SERVER_ERRORS.get(status, "internal_error"), team_id=team_id)
         self._faults[method].extend([fault] * count)
 
     def error_next(self, method: str, error: str = "user_not_found", count: int = 1) -> None:
         """Answer the next `count` calls with HTTP 200 {"ok": false, "error": error}."""
         self._faults[method].extend([_Fault(200, error)] * count)
 
+    def clear_faults(self) -> None:
+        """Forget every pending injected fault (an outage ends)."""
+        self._faults.clear()
+
     def delay(self, method: str, seconds: float, count: int = 1) -> None:
         """Sleep before answering the next `count` calls (the call is still processed)."""
         self._delays[method].extend([seconds] * count)
 
-    async def _injected(self, method: str) -> _Answer | None:
-        """Apply a pending delay, then return a pending injected fault, if any."""
+    def after(self, method: str, callback: Callable[[dict, dict], None] | None) -> None:
+        """Call `callback(params, answer)` each time the fake has done a `method` call, before
+        it answers (None: stop). A test can crash the caller there, so that Slack has done the
+        work (a message is posted) and the caller never hears of it."""
+        if callback is None:
+            self._after.pop(method, None)
+        else:
+            self._after[method] = callback
+
+    async def _injected(self, method: str, token: str | None = None) -> _Answer | None:
+        """Apply a pending delay, then return a pending injected fault, if any (the first one
+        meant for every caller or for this token's workspace)."""
         if self._delays[method]:
             await asyncio.sleep(self._delays[method].popleft())
-        if not self._faults[method]:
+        grant = self._grants.get(token) if token else None
+        faults = self._faults[method]
+        fault = next((f for f in faults if f.team_id is None or (grant is not None and f.team_id in grant.teams)), None)
+        if fault is None:
             return None
-        fault = self._faults[method].popleft()
+        faults.remove(fault)
         headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
         return _Answer(fault.status, {"ok": False, "error": fault.error}, headers)
 
     # ------------------------------------------------------------------ HTTP handlers
     async def _handle_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
+        peer = request.transport.get_extra_info("peername") if request.transport is not None else None
+        if peer:
+            self.client_addresses.add((str(peer[0]), int(peer[1])))
         try:
             params = await _read_params(request)
         except _ApiError as err:
             params, answer = {}, _Answer(200, {"ok": False, "error": err.error})
         else:
             token = _bearer_token(request) or params.pop("token", None)
-            answer = await self._answer(method, params, token)
-        await self._record(Call(method, params, answer.body.get("ok") is True, answer.body, answer.status))
+            if method == "oauth.v2.access":
+                answer = self._oauth_v2_access(params, _basic_auth(request))
+                token = None
+            else:
+                answer = await self._answer(method, params, token)
+            if token and token.startswith("xoxb-") and answer.body.get("error") != "invalid_auth":
+                answer.headers = {**answer.headers, "x-oauth-scopes": ",".join(self.scopes)}
+        await self._record(Call(method, params, answer.body.get("ok") is True, answer.body, answer.status,
+                                token=token if method != "oauth.v2.access" else None))
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
 
     async def _answer(self, method: str, params: dict, token: str | None) -> _Answer:
-        injected = await self._injected(method)
+        injected = await self._injected(method, token)
         if injected is not None:
             return injected
         handler = self._handlers.get(method)
@@ -417,14 +527,28 @@ class FakeSlack:
             return _Answer(200, {"ok": False, "error": "not_authed"})
         if not token.startswith("xapp-" if method == "apps.connections.open" else "xox"):
             return _Answer(200, {"ok": False, "error": "invalid_auth"})
+        grant = self._grants.get(token)
+        if grant is not None and grant.revoked:
+            return _Answer(200, {"ok": False, "error": "token_revoked"})
+        if grant is not None and grant.expires_at is not None and self._clock() >= grant.expires_at:
+            return _Answer(200, {"ok": False, "error": "token_expired"})
+        if grant is None and self.strict_tokens and not token.startswith("xapp-"):
+            return _Answer(200, {"ok": False, "error": "invalid_auth"})
         wait = self._rate_limit_wait(method, params)
         if wait:
             retry_after = str(max(1, math.ceil(wait)))
             return _Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after})
         try:
-            return _Answer(200, {"ok": True, **handler(params)})
+            self._caller = grant  # handlers are synchronous: nothing else runs until they return
+            answer = _Answer(200, {"ok": True, **handler(params)})
         except _ApiError as err:
             return _Answer(200, {"ok": False, "error": err.error, **err.extra})
+        finally:
+            self._caller = None
+        after = self._after.get(method)
+        if after is not None:
+            after(params, answer.body)
+        return answer
 
     def _rate_limit_wait(self, method: str, params: dict) -> float:
         limit = RATE_LIMITS.get(method)
@@ -515,9 +639,14 @@ class FakeSlack:
 
     def _known_user(self, user_id: Any) -> FakeUser:
         user = self._users.get(user_id) if isinstance(user_id, str) else None
-        if user is None:
+        if user is None or not self._visible(user):
             raise _ApiError("user_not_found")
         return user
+
+    def _visible(self, user: FakeUser) -> bool:
+        """An issued token sees its own workspace's (or org's) people, and the bot."""
+        caller = self._caller
+        return caller is None or user.is_bot or user.team_id in caller.teams
 
     def _open_conversation(self, user_ids: list[str]) -> tuple[FakeChannel, bool]:
         """Stable D.../G... id for a set of users; returns (channel, already_open)."""
@@ -570,14 +699,112 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ Web API methods
     def _auth_test(self, params: dict) -> dict:
+        if self._caller is not None:
+            spec = self._caller.spec
+            return {
+                "url": f"https://{(spec.team_id or spec.enterprise_id or 'org').lower()}.slack.com/",
+                "team": spec.enterprise_name if spec.org_wide else spec.team_name, "user": "tandem",
+                "team_id": spec.enterprise_id if spec.org_wide else spec.team_id, "user_id": self.bot_user_id,
+                "bot_id": self.bot_id, "app_id": self.app_id, "enterprise_id": spec.enterprise_id,
+                "is_enterprise_install": spec.org_wide,
+            }
         return {
             "url": "https://tandem-fake.slack.com/", "team": "Tandem Fake", "user": "tandem",
             "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
             "app_id": self.app_id, "is_enterprise_install": False,
         }
 
+    # ------------------------------------------------------------------ OAuth v2
+    def install_as(self, team_id: str | None = "T0001", **spec: Any) -> InstallSpec:
+        """Who installs on the next authorize (InstallSpec's fields)."""
+        self.next_install = InstallSpec(team_id=team_id, **spec)
+        return self.next_install
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """Every live bot token issued for a workspace (an org-wide one counts for each of its teams)."""
+        return [t for t, g in self._grants.items() if team_id in g.teams and not g.revoked]
+
+    def teams_of(self, token: str | None) -> frozenset[str]:
+        """The workspaces an issued token serves (empty for a token the fake never issued)."""
+        grant = self._grants.get(token or "")
+        return grant.teams if grant is not None else frozenset()
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace's admin removed the app: its tokens stop working at once."""
+        for grant in self._grants.values():
+            if team_id in grant.teams or grant.spec.enterprise_id == team_id:
+                grant.revoked = True
+
+    async def _handle_authorize(self, request: web.Request) -> web.Response:
+        query = dict(request.query)
+        self.authorize_requests.append(query)
+        if query.get("client_id") != self.client_id:
+            return web.Response(status=400, text="invalid_client_id")
+        redirect = query.get("redirect_uri") or self.redirect_url
+        if not redirect:
+            return web.Response(status=400, text="no redirect URL")
+        spec = self.next_install
+        answer = {"state": query.get("state", "")}
+        if spec.deny:
+            answer["error"] = "access_denied"
+        else:
+            code = f"{next(self._ids)}.{secrets.token_hex(8)}"
+            self._codes[code] = spec
+            self._code_redirects[code] = query.get("redirect_uri")  # the exchange must repeat it
+            answer["code"] = code
+        sep = "&" if "?" in redirect else "?"
+        raise web.HTTPFound(redirect + sep + "&".join(f"{k}={v}" for k, v in answer.items()))
+
+    def _oauth_v2_access(self, params: dict, basic: tuple[str, str] | None) -> _Answer:
+        client_id, secret = basic or (params.get("client_id"), params.get("client_secret"))
+        if client_id != self.client_id:
+            return _Answer(200, {"ok": False, "error": "invalid_client_id"})
+        if secret != self.client_secret:
+            return _Answer(200, {"ok": False, "error": "bad_client_secret"})
+        if params.get("grant_type") == "refresh_token":
+            old = self._refresh_tokens.get(str(params.get("refresh_token")))
+            if old is None:
+                return _Answer(200, {"ok": False, "error": "invalid_refresh_token"})
+            self._refresh_tokens[str(params["refresh_token"])] = None  # Slack revokes a used refresh token
+            return _Answer(200, {"ok": True, **self._issue(self._grants[old].spec)})
+        spec = self._codes.get(str(params.get("code")))
+        if spec is None:
+            return _Answer(200, {"ok": False, "error": "invalid_code"})
+        asked = self._code_redirects.get(str(params["code"]))
+        if asked is not None and params.get("redirect_uri") != asked:  # Slack: it must match the authorize's
+            return _Answer(200, {"ok": False, "error": "bad_redirect_uri"})
+        self._codes[str(params["code"])] = None
+        body = self._issue(spec)
+        body.update({
+            "scope": ",".join(self.scopes), "bot_user_id": self.bot_user_id, "app_id": self.app_id,
+            "team": None if spec.org_wide else {"id": spec.team_id, "name": spec.team_name},
+            "enterprise": {"id": spec.enterprise_id, "name": spec.enterprise_name} if spec.enterprise_id else None,
+            "is_enterprise_install": spec.org_wide, "authed_user": {"id": spec.installer},
+        })
+        return _Answer(200, {"ok": True, **body})
+
+    def _issue(self, spec: InstallSpec) -> dict:
+        token = f"xoxb-{(spec.team_id or spec.enterprise_id or 'x').lower()}-{next(self._ids)}-{secrets.token_hex(6)}"
+        grant = FakeGrant(spec, expires_at=self._clock() + spec.expires_in if spec.expires_in else None)
+        self._grants[token] = grant
+        body: dict[str, Any] = {"access_token": token, "token_type": "bot"}
+        if spec.expires_in:
+            refresh = f"xoxe-1-{secrets.token_hex(8)}"
+            self._refresh_tokens[refresh] = token
+            body.update(refresh_token=refresh, expires_in=spec.expires_in)
+        return body
+
     def _users_info(self, params: dict) -> dict:
         return {"user": self._known_user(params.get("user")).to_api()}
+
+    def _users_list(self, params: dict) -> dict:
+        """users.list with Slack's cursor pagination (`limit`, `cursor`)."""
+        users = [u.to_api() for u in self._users.values() if self._visible(u)]
+        offset = _decode_cursor(params.get("cursor"))
+        limit = int(params.get("limit") or 200)
+        page = users[offset:offset + limit]
+        more = offset + limit < len(users)
+        return {"members": page, "response_metadata": {"next_cursor": _encode_cursor(offset + limit) if more else ""}}
 
     def _conversations_open(self, params: dict) -> dict:
         if params.get("channel"):
@@ -663,6 +890,15 @@ class FakeSlack:
             message["thread_ts"] = thread_ts
         return message
 
+    def _chat_get_permalink(self, params: dict) -> dict:
+        channel = params.get("channel")
+        ts = params.get("message_ts")
+        if not isinstance(channel, str) or channel not in self._channels and not channel.startswith(("D", "G")):
+            raise _ApiError("channel_not_found")
+        if not isinstance(ts, str) or not ts.replace(".", "").isdigit():
+            raise _ApiError("message_not_found")
+        return {"channel": channel, "permalink": f"https://fake.slack.test/archives/{channel}/p{ts.replace('.', '')}"}
+
     def _chat_post_message(self, params: dict) -> dict:
         channel_id = self._postable_channel(params.get("channel"))
         content = self._message_content(params)
@@ -711,25 +947,41 @@ class FakeSlack:
             raise _invalid_arguments(["missing required field: trigger_id"])
         if trigger_id in self._used_triggers:
             raise _ApiError("exchanged_trigger_id")
+        issued = _trigger_issued_at(str(trigger_id))
+        if issued is not None and self._clock() - issued > TRIGGER_LIFETIME:
+            raise _ApiError("expired_trigger_id")
         self._used_triggers.add(trigger_id)
 
+    def _view_teams(self, user_id: str | None) -> tuple[str, str | None]:
+        """(team_id, app_installed_team_id) of a view made by the current caller: a workspace
+        token's own workspace; for an org-wide token, the person's workspace (a home tab) or
+        the org's first, and no `app_installed_team_id` (the app is installed in the org, so
+        Bolt takes the workspace from the payload's `team` / `user.team_id`)."""
+        caller = self._caller
+        if caller is None:
+            return self.team_id, self.team_id
+        user = self._users.get(user_id or "")
+        team = user.team_id if user is not None and user.team_id in caller.teams else min(caller.teams)
+        return team, (team if len(caller.teams) == 1 else None)
+
     def _store_view(self, view: dict, *, view_id: str | None = None, previous_view_id: str | None = None,
-                    root_view_id: str | None = None) -> dict:
+                    root_view_id: str | None = None, user_id: str | None = None) -> dict:
         """Render a view the way Slack echoes it back and keep it by id / external_id."""
         view_id = view_id or self._new_id("V")
         external_id = view.get("external_id") or ""
         owner = self._external_ids.get(external_id)
         if external_id and owner not in (None, view_id):
             raise _ApiError("duplicate_external_id")
+        team_id, installed_team_id = self._view_teams(user_id)
         stored = {
-            "id": view_id, "team_id": self.team_id, "type": view["type"], "blocks": view.get("blocks", []),
+            "id": view_id, "team_id": team_id, "type": view["type"], "blocks": view.get("blocks", []),
             "private_metadata": view.get("private_metadata", ""), "callback_id": view.get("callback_id", ""),
             "state": {"values": {}}, "hash": f"{int(self._clock())}.{secrets.token_hex(4)}",
             "title": view.get("title"), "close": view.get("close"), "submit": view.get("submit"),
             "clear_on_close": bool(view.get("clear_on_close")), "notify_on_close": bool(view.get("notify_on_close")),
             "previous_view_id": previous_view_id, "root_view_id": root_view_id or view_id,
-            "app_id": self.app_id, "external_id": external_id, "app_installed_team_id": self.team_id,
-            "bot_id": self.bot_id,
+            "app_id": self.app_id, "external_id": external_id, "bot_id": self.bot_id,
+            **({"app_installed_team_id": installed_team_id} if installed_team_id else {}),
         }
         self._views[view_id] = stored
         if external_id:
@@ -756,8 +1008,13 @@ class FakeSlack:
         if params.get("hash") and params["hash"] != current["hash"]:
             raise _ApiError("hash_conflict")
         view = self._checked_view(params, expected_type=None)
-        return {"view": self._store_view(view, view_id=current["id"], previous_view_id=current["previous_view_id"],
-                                         root_view_id=current["root_view_id"])}
+        stored = self._store_view(view, view_id=current["id"], previous_view_id=current["previous_view_id"],
+                                  root_view_id=current["root_view_id"])
+        for same in ("team_id", "app_installed_team_id"):  # an update stays where the view was opened
+            stored.pop(same, None)
+            if same in current:
+                stored[same] = current[same]
+        return {"view": stored}
 
     def _views_publish(self, params: dict) -> dict:
         user_id = params.get("user_id")
@@ -768,7 +1025,7 @@ class FakeSlack:
         if params.get("hash") and current and params["hash"] != current["hash"]:
             raise _ApiError("hash_conflict")
         view = self._checked_view(params, expected_type="home")
-        stored = self._store_view(view, view_id=current["id"] if current else None)
+        stored = self._store_view(view, view_id=current["id"] if current else None, user_id=user_id)
         self._homes[user_id] = stored
         return {"view": stored}
 
@@ -821,6 +1078,30 @@ class FakeSlack:
 
 
 # ---------------------------------------------------------------------- module helpers
+TRIGGER_LIFETIME = 3.0  # seconds: Slack's trigger ids expire three seconds after the interaction
+
+
+def _trigger_issued_at(trigger_id: str) -> float | None:
+    """When a trigger id was issued: Slack's ids read `<n>.<issued>.<hex>`; SlackRequests puts
+    the Unix time in milliseconds there. Hand-written ids without a time (`1.2.abc`) never expire."""
+    parts = trigger_id.split(".")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return None
+    value = int(parts[1])
+    return value / 1000 if value > 10**11 else None
+
+
+def _basic_auth(request: web.Request) -> tuple[str, str] | None:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Basic "):
+        return None
+    try:
+        client_id, _, secret = base64.b64decode(auth[len("Basic "):]).decode().partition(":")
+    except ValueError:
+        return None
+    return client_id, secret
+
+
 def _bearer_token(request: web.Request) -> str | None:
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer "):

@@ -2,7 +2,7 @@
 
 The REAL bot runs here — the same Bolt app and handlers, Block Kit builders,
 `run_due`, outbox and database code as `python app.py serve` — with the fake
-Slack Web API (`bot/devtools/fake_slack.py`) behind its gateway and a fresh
+Slack Web API (`devtools/fake_slack.py`) behind its gateway and a fresh
 SQLite file. Nothing in `bot/` or `handlers/` knows it is a demo.
 
 A synthetic workforce (`demo_people.py`) joins through the real flow and lives
@@ -10,8 +10,8 @@ through the program in accelerated time (`demo_sim.py`). At the end the admin
 runs `/tandem admin stats`: the figures are the real stats code's, and the chart
 the bot uploads to the fake is saved as a PNG.
 
-Speed: the fake Slack has no rate limits, and the demo's own `run_due` calls
-deliver the outbox with a pacer without intervals (`SlackPacer(intervals={})`);
+Speed: the fake Slack has no rate limits, and the demo's outbox (its `run_due` calls and the
+handlers' `send_now`) delivers with a pacer without intervals (`Deps.pacer`);
 the real bot keeps Slack's pace. See README, "Demo".
 """
 
@@ -44,8 +44,8 @@ from sqlalchemy import event, select
 from bot.config import load_settings
 from bot.db import make_engine, make_sessionmaker
 from bot.deps import Deps
-from bot.devtools.demo_people import Person, generate_people
-from bot.devtools.demo_sim import (
+from devtools.demo_people import Person, generate_people
+from devtools.demo_sim import (
     ADMIN_ID,
     ADMIN_NAME,
     ADMIN_TZ,
@@ -59,9 +59,9 @@ from bot.devtools.demo_sim import (
     DemoOptions,
     Quiet,
 )
-from bot.devtools.demo_slack import Posted, mrkdwn_to_rich, render_blocks, short_date
-from bot.devtools.fake_slack import FakeSlack
-from bot.devtools.slack_requests import SlackRequests
+from devtools.demo_slack import Posted, mrkdwn_to_rich, render_blocks, short_date
+from devtools.fake_slack import FakeSlack
+from devtools.slack_requests import SlackRequests
 from bot.migrate import upgrade
 from bot.models import (
     Feedback,
@@ -72,7 +72,8 @@ from bot.models import (
     Session,
     Workspace,
 )
-from bot.slack import SlackGateway, make_client
+from bot.ratelimit import SlackPacer
+from bot.slack import make_gateway
 from bot.stats import Figure, ProgramStats, Ratio, program_stats
 from bot.workspaces import program_of
 from handlers.server import build_bolt_app, build_web_app
@@ -164,11 +165,12 @@ async def _run_against(fake: FakeSlack, options: DemoOptions, people: list[Perso
     engine = make_engine(settings.DATABASE_URL, pool_size=1, max_overflow=0)
     event.listen(engine.sync_engine, "connect", _throwaway_sqlite)
     runner: web.AppRunner | None = None
+    gateway = make_gateway(token, fake.url)  # one HTTP session, closed before the fake Slack stops
     try:
         await upgrade(engine)
-        gateway = SlackGateway(make_client(token, fake.url), make_client(token, fake.url, for_delivery=True))
+        # No pacing: the fake Slack has no rate limits, and the demo's clock runs weeks in minutes.
         deps = Deps(settings=settings, engine=engine, sessionmaker=make_sessionmaker(engine), slack=gateway,
-                    clock=clock)
+                    clock=clock, pacer=SlackPacer(intervals={}))
         runner = web.AppRunner(build_web_app(build_bolt_app(deps), deps), access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -185,6 +187,7 @@ async def _run_against(fake: FakeSlack, options: DemoOptions, people: list[Perso
     finally:
         if runner is not None:
             await runner.cleanup()
+        await gateway.close()
         await engine.dispose()
 
 
@@ -283,19 +286,22 @@ async def _transcript(session: Any, demo: Demo, first_round: list[dict[str, Any]
         .order_by(Session.sequence)
     )).all():
         good.setdefault(pairing_id, sequence)
-    candidates = [p for p in first_round if p["pairing_id"] in good]  # the shortest story first
-    pair = min(candidates, key=lambda p: good[p["pairing_id"]]) if candidates else first_round[0]
+    candidates = [p for p in first_round if p["pairing_id"] in good]  # a pair's, the shortest story first
+    pair = (min(candidates, key=lambda p: (len(p["users"]) != 2, good[p["pairing_id"]])) if candidates
+            else first_round[0])
     target = good.get(pair["pairing_id"], 2)
     sessions = dict((await session.execute(
         select(Session.id, Session.sequence).where(Session.pairing_id == pair["pairing_id"])
     )).all())
     users = pair["users"]
+    # The pair's conversation, and the one its introduction went to (a trio's can differ).
+    channels = {pair["conversation"]} | {p.channel for p in demo.posted if p.key == f"intro:{pair['pairing_id']}"}
     names = [demo.names.get(u, u) for u in users]
     title = " & ".join(names) + "  (" + " · ".join(
         demo.people[u].department or "no department" for u in users if u in demo.people) + ")"
 
     def belongs(posted: Posted) -> bool:
-        if posted.channel == pair["conversation"]:
+        if posted.channel in channels:
             return True
         if len(posted.audience) != 1 or posted.audience[0] not in users:
             return False
@@ -310,7 +316,7 @@ async def _transcript(session: Any, demo: Demo, first_round: list[dict[str, Any]
         if not belongs(posted):
             continue
         when = dt.datetime.fromtimestamp(float(posted.ts), dt.timezone.utc).replace(second=0, microsecond=0)
-        if posted.channel == pair["conversation"]:
+        if posted.channel in channels:
             entries.append((when, 0, "group DM: " + ", ".join(n.split(" ")[0] for n in names) + " & Tandem",
                             posted.blocks or posted.text))
             continue

@@ -1,6 +1,6 @@
 """A realistic synthetic workforce: skills, departments, time zones, names.
 
-Shared by the demo (`bot/devtools/demo.py`) and the benchmarks (`bench/synthetic.py`):
+Shared by the demo (`devtools/demo.py`) and the benchmarks (`bench/synthetic.py`):
 skills grouped by field (about 200 real tags), departments, regional time-zone
 clusters with their shares of a global workforce, and experience shares.
 """
@@ -75,6 +75,16 @@ GOAL_WORDS: tuple[str, ...] = (
     "entrepreneurship",
 )
 
+# What the demo's people write in their career goals ("Grow towards {a} …"): each phrase is
+# one of bot.career_topics' catalog phrases, so shared goals name real topics.
+GOAL_PHRASES: tuple[str, ...] = (
+    "leadership", "people management", "public speaking", "product management", "data science",
+    "machine learning", "software architecture", "a staff engineer role", "technical writing", "strategy",
+    "negotiation", "visibility", "cloud", "security", "UX design", "sales", "finance", "coaching", "hiring",
+    "entrepreneurship", "communication", "an international role", "stakeholder management", "mentoring",
+    "analytics", "operations",
+)
+
 # (UTC offset hours, share of workforce): US West/East, Brazil, UK, Europe, India, Singapore, Japan, Sydney
 TZ_CLUSTERS: tuple[tuple[float, float], ...] = (
     (-8, 0.12), (-7, 0.05), (-6, 0.05), (-5, 0.18), (-3, 0.04), (0, 0.12), (1, 0.15), (2, 0.05),
@@ -108,6 +118,18 @@ DEPARTMENT_FIELDS: dict[str, tuple[str, ...]] = {
     "Communications": ("people & leadership", "business & go-to-market"),
     "Strategy": ("business & go-to-market", "people & leadership"),
     "People": ("people & leadership",), "Executive Office": ("people & leadership",),
+}
+
+# Complementary clusters: the fields whose people want to learn what a field teaches, and
+# teach what it wants (symmetric, so a want in one direction has an offer coming back).
+# Within a field the catalog lists the most common skills first; people draw from the
+# head of each list far more often than from the tail, as in a real organisation.
+FIELD_EXCHANGES: dict[str, tuple[str, ...]] = {
+    "engineering": ("data", "design & product", "people & leadership"),
+    "data": ("engineering", "business & go-to-market", "design & product"),
+    "design & product": ("engineering", "data", "business & go-to-market"),
+    "business & go-to-market": ("data", "design & product", "people & leadership"),
+    "people & leadership": ("business & go-to-market", "engineering"),
 }
 
 # An IANA zone for each UTC offset of TZ_CLUSTERS (what Slack's users.info reports).

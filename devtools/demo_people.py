@@ -14,12 +14,14 @@ import random
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
-from bot.devtools.workforce import (
+from bot.matching.score import PEER_BAND
+from devtools.workforce import (
     DEPARTMENT_FIELDS,
     DEPARTMENTS,
+    FIELD_EXCHANGES,
     EXPERIENCE_SHARES,
     FIRST_NAMES,
-    GOAL_WORDS,
+    GOAL_PHRASES,
     LAST_NAMES,
     MORE_FIRST_NAMES,
     MORE_LAST_NAMES,
@@ -117,25 +119,23 @@ def generate_people(n: int, seed: int, *, weeks: int) -> list[Person]:
     rng = random.Random(seed)
     groups = {name: list(skills) for name, skills in SKILL_GROUPS.items()}
     everything = [s for skills in groups.values() for s in skills]
-    popularity = {s: 1.0 / (rank + 1) ** 0.8 for rank, s in enumerate(rng.sample(everything, len(everything)))}
-    dept_weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(DEPARTMENTS))]
+    dept_weights = [1.0 / (rank + 1) ** 0.6 for rank in range(len(DEPARTMENTS))]
     departments = rng.sample(list(DEPARTMENTS), len(DEPARTMENTS))  # which are big is up to the seed
     zones = [TZ_NAMES[offset] for offset, _ in TZ_CLUSTERS]
     zone_weights = [share for _, share in TZ_CLUSTERS]
     names = _names(rng, n)
     late_window = max(1.0, min(5.0, weeks - 2.0)) * 7 * 24
     people = []
+    staff = [None if rng.random() < 0.03 else rng.choices(departments, dept_weights)[0] for _ in range(n)]
+    headcount = {f: 1 for f in FIELD_EXCHANGES}  # people mostly want what they see colleagues do
+    for department in staff:
+        for f in DEPARTMENT_FIELDS.get(department or "", ()):
+            headcount[f] += 1
     for i in range(n):
-        department = None if rng.random() < 0.03 else rng.choices(departments, dept_weights)[0]
-        home = [s for f in DEPARTMENT_FIELDS.get(department or "", ()) for s in groups[f]] or everything
-        away = [s for s in everything if s not in home] or everything
-        offers = _weighted_sample(rng, home, [popularity[s] for s in home], rng.randint(1, 3), set())
-        offers += _weighted_sample(rng, everything, [popularity[s] for s in everything], rng.randint(1, 2),
-                                   set(offers))
-        wants = _weighted_sample(rng, away, [popularity[s] for s in away], rng.randint(1, 3), set(offers))
-        if rng.random() < 0.4:
-            wants += _weighted_sample(rng, home, [popularity[s] for s in home], 1, set(offers) | set(wants))
-        goal_words = rng.sample(GOAL_WORDS, 2)
+        department = staff[i]
+        experience = rng.choices(range(len(EXPERIENCE_SHARES)), EXPERIENCE_SHARES)[0]
+        offers, wants = _skills(rng, groups, department, experience, headcount)
+        goal_words = rng.sample(GOAL_PHRASES, 2)
         joins_by = rng.choices(("announcement", "command", "channel"), (0.75, 0.1, 0.15))[0]
         join_after = (rng.uniform(0, 72) if joins_by != "channel" else rng.uniform(7 * 24, late_window + 7 * 24))
         pause_after = rng.uniform(10 * 24, max(11 * 24, (weeks - 1) * 7 * 24)) if rng.random() < 0.06 else None
@@ -143,17 +143,94 @@ def generate_people(n: int, seed: int, *, weeks: int) -> list[Person]:
         people.append(Person(
             user_id=f"U{1001 + i:05d}", name=names[i], handle=_handle(names[i]),
             tz=rng.choices(zones, zone_weights)[0], department=department,
-            experience=rng.choices(range(len(EXPERIENCE_SHARES)), EXPERIENCE_SHARES)[0],
+            experience=experience,
             offers=tuple(offers), wants=tuple(wants),
-            career_goals=rng.choice(CAREER_GOALS).format(a=goal_words[0].replace("-", " "),
-                                                         b=goal_words[1].replace("-", " ")),
+            career_goals=rng.choice(CAREER_GOALS).format(a=goal_words[0], b=goal_words[1]),
             session_format="brainstorm" if rng.random() < 0.06 else "turns",
             joins_by=joins_by, join_after_hours=join_after, typeahead=rng.random() < 0.15,
             diligence=min(0.98, max(0.3, rng.betavariate(6, 2))), warmth=rng.gauss(0, 0.5),
             pause_after_hours=pause_after, pause_weeks=rng.randint(2, 4), leave_after_hours=leave_after,
             blocked=(),
         ))
-    return _with_departures_and_blocks(rng, people, weeks)
+    return _with_departures_and_blocks(rng, _learning_from_colleagues(people, seed), weeks)
+
+
+WORKS_WITH = (3, 5)  # cross-department peers each person works with (drawn per person)
+WANT_FROM_COLLEAGUE = 0.85  # how often a want is something a colleague they work with teaches
+
+
+def _learning_from_colleagues(people: list[Person], seed: int) -> list[Person]:
+    """People want to learn what they see the colleagues they work with do well.
+
+    Each person works with a few near-peers (at most `PEER_BAND` levels apart) in other
+    departments, and working together goes both ways: the engineer who wants the product
+    manager's roadmapping is the colleague the product manager asks about SQL. So each
+    want is, `WANT_FROM_COLLEAGUE` of the time, a skill one of those colleagues offers
+    (a different colleague for each want while there are any). Without this, a 40-person
+    workforce gave a quarter of its people at most one peer to swap with, and with no
+    repeat partners their second and third pairings could only be one-way."""
+    rng = decision_rng(seed, "works-with")
+    n = len(people)
+    wanted = [rng.randint(*WORKS_WITH) for _ in range(n)]
+    ties: list[set[int]] = [set() for _ in range(n)]
+    order = list(range(n))
+    rng.shuffle(order)
+    for i in order:
+        for _ in range(60):  # random tries, not a scan: the demo runs up to 5,000 people
+            if len(ties[i]) >= wanted[i]:
+                break
+            j = rng.randrange(n)
+            if (j != i and j not in ties[i] and len(ties[j]) < wanted[j]
+                    and people[j].department != people[i].department
+                    and abs(people[j].experience - people[i].experience) <= PEER_BAND):
+                ties[i].add(j)
+                ties[j].add(i)
+    out = []
+    for i, person in enumerate(people):
+        rng = decision_rng(seed, "wants", i)
+        colleagues = sorted(ties[i])
+        rng.shuffle(colleagues)
+        wants = list(person.wants)
+        for slot in range(len(wants)):
+            if colleagues and rng.random() < WANT_FROM_COLLEAGUE:
+                teacher = people[colleagues.pop()]
+                fresh = [s for s in teacher.offers if s not in person.offers and s not in wants]
+                if fresh:
+                    wants[slot] = rng.choice(fresh)
+        out.append(replace(person, wants=tuple(wants)))
+    return out
+
+
+def _field_draw(rng: random.Random, skills: list[str], k: int, exclude: set[str]) -> list[str]:
+    """`k` skills of one field, the common ones (listed first) far more often than the rare."""
+    return _weighted_sample(rng, skills, [1.0 / (rank + 1) ** 1.8 for rank in range(len(skills))], k, exclude)
+
+
+def _skills(rng: random.Random, groups: dict[str, list[str]], department: str | None,
+            experience: int, headcount: dict[str, int]) -> tuple[list[str], list[str]]:
+    """3–5 offers, mostly from the department's own field, and 3–5 wants from the fields
+    that exchange with it (`FIELD_EXCHANGES`), the fields with more colleagues more often:
+    their people, in turn, want what this field teaches, so most people have someone to
+    swap with. Seniors also teach leadership
+    skills, and newer people want them."""
+    home_fields = DEPARTMENT_FIELDS.get(department or "") or (rng.choice(list(FIELD_EXCHANGES)),)
+    partners = [f for h in home_fields for f in FIELD_EXCHANGES[h] if f not in home_fields]
+    offers: list[str] = []
+    for _ in range(rng.randint(3, 5)):
+        field = rng.choice(home_fields)
+        if experience >= 3 and rng.random() < 0.2:
+            field = "people & leadership"
+        offers += _field_draw(rng, groups[field], 1, set(offers))
+    wants: list[str] = []
+    for _ in range(rng.randint(3, 5)):
+        field = (rng.choices(partners, [headcount[f] for f in partners])[0] if rng.random() < 0.6
+                 else rng.choice(home_fields))
+        if experience <= 1 and rng.random() < 0.2:
+            field = "people & leadership"
+        if rng.random() < 0.05:
+            field = "languages & misc"
+        wants += _field_draw(rng, groups[field], 1, set(offers) | set(wants))
+    return offers, wants
 
 
 def _with_departures_and_blocks(rng: random.Random, people: list[Person], weeks: int) -> list[Person]:
@@ -181,7 +258,7 @@ def _with_departures_and_blocks(rng: random.Random, people: list[Person], weeks:
 # --- what people write ---------------------------------------------------------------------------------
 
 CAREER_GOALS = (
-    "Grow towards {a} and get more confident with {b}.",
+    "Grow towards {a} and get more practice in {b}.",
     "In two years I'd like to be known for {a}; {b} is my weak spot.",
     "Move into {a}, keeping one foot in {b}.",
     "Get better at {a} and {b} so I can lead a team.",

@@ -1,4 +1,4 @@
-"""Reading a fake Slack like a person reads Slack, for the demo (`bot/devtools/demo.py`).
+"""Reading a fake Slack like a person reads Slack, for the demo (`devtools/demo.py`).
 
 - `Screen` walks the Web API calls the bot made to `FakeSlack` (newest since the
   last look) and turns them into what people see: messages with their buttons,
@@ -20,7 +20,7 @@ from typing import Any
 
 from rich.markup import escape as rich_escape
 
-from bot.devtools.fake_slack import Call, FakeSlack
+from devtools.fake_slack import Call, FakeSlack
 from bot.slack import METADATA_EVENT
 
 
