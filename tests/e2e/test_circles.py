@@ -11,7 +11,7 @@ import json
 from sqlalchemy import select
 
 from bot import ids
-from bot.models import Pairing, PairingMember, Session
+from bot.models import Member, Pairing, PairingMember, Session
 from bot.workspaces import program_of
 from tests import factories
 from tests.conftest import ADMIN_ID, RunningApp, eventually
@@ -140,3 +140,62 @@ async def test_app_home_shows_the_circle_and_the_facilitator_role(app: RunningAp
     partner = next(b for b in home["blocks"] if b.get("block_id") == "home_partner")["text"]["text"]
     assert "*Your circle*" in partner and all(f"<@{u}>" in partner for u in ("UJ2", "UJ3", "UJ4"))
     assert "*Facilitator this time:*" in partner and "Mentee" not in partner
+
+
+async def test_a_member_leaving_a_circle_of_four_leaves_three_who_carry_on_without_them(app: RunningApp) -> None:
+    """Issue 15 item 7: the circle goes on as three in a new conversation; the facilitator
+    turns of the coming sessions rotate among the three; the old conversation, which the
+    leaver still reads, gets nothing more."""
+    await _seed(app)
+    await app.requests.slash_command(ADMIN_ID, "admin match")
+    await app.slack.wait_for("chat.postMessage", count=2, timeout=15)
+    juniors = tuple(sorted(u for u, *_ in JUNIORS))
+    old_conv = _opened_groups(app)[juniors]
+    async with app.deps.sessionmaker() as session:
+        pairing_id = await session.scalar(select(PairingMember.pairing_id).join(Member)
+                                          .where(Member.slack_user_id == "UJ3"))
+    mark = len(app.slack.calls)
+    await app.requests.block_action("UJ3", ids.LEAVE_CONFIRM, "leave")
+    [notice] = await app.slack.wait_for("chat.postMessage",
+                                        predicate=lambda c: "carry on as a circle" in json.dumps(c.params))
+    rest = ("UJ1", "UJ2", "UJ4")
+    new_conv = notice.params["channel"]
+    assert new_conv != old_conv and set(app.slack.channel(new_conv).members) == set(rest)
+    assert all(f"<@{u}>" in json.dumps(notice.params) for u in rest) and "UJ3" not in json.dumps(notice.params)
+
+    async def recorded() -> Pairing | None:  # the outbox records the new conversation after sending
+        async with app.deps.sessionmaker() as session:
+            found = await session.get(Pairing, pairing_id)
+            return found if found is not None and found.conversation_id == new_conv else None
+
+    assert (await eventually(recorded)).state == "active"
+    async with app.deps.sessionmaker() as session:
+        seats = {m.slack_user_id: pm.left_at for pm, m in await session.execute(
+            select(PairingMember, Member).join(Member, Member.id == PairingMember.member_id)
+            .where(PairingMember.pairing_id == pairing_id))}
+        planned = list(await session.scalars(select(Session).where(Session.pairing_id == pairing_id,
+                                                                   Session.state == "planned",
+                                                                   Session.mentee_member_id.is_not(None))
+                                             .order_by(Session.sequence)))
+        facilitators = [(await session.get(Member, s.mentee_member_id)).slack_user_id for s in planned]
+    assert seats["UJ3"] is not None and all(seats[u] is None for u in rest)  # the seat is history
+    assert len(planned) >= 3 and set(facilitators[:3]) == set(rest)  # three turns, one each
+    assert all(a != b for a, b in zip(facilitators, facilitators[1:]))
+
+    # The next session's facilitator is asked for the topic, and it reaches the new conversation only.
+    coming = planned[0]
+    facilitator = facilitators[0]
+    await step(app, coming.due_at - dt.timedelta(hours=30))
+    their_dm = await dm(app, facilitator)
+    await click(app, facilitator, ids.OPEN_DILEMMA, str(coming.id), their_dm)
+    await eventually(lambda: _async(opened_views(app, ids.DILEMMA_VIEW)))
+    topic = "Topic: handing over a project you love"
+    await app.requests.view_submission(facilitator, ids.DILEMMA_VIEW, dilemma_values(topic, "Holding on", "Stories"),
+                                       private_metadata=str(coming.id))
+    await app.slack.wait_for("chat.postMessage", predicate=lambda c: topic in json.dumps(c.params))
+    assert any(topic in t for t in texts(app, new_conv))
+    await step(app, coming.due_at + dt.timedelta(days=1))  # check-in and the next prompts
+    for call in app.slack.calls[mark:]:
+        assert call.params.get("channel") != old_conv, (call.method, call.params)
+    assert not any(topic in t for t in texts(app, old_conv))
+    assert buttons(app, new_conv, ids.CHECKIN_MET)
