@@ -87,7 +87,9 @@ def violated_edges(graph: CandidateGraph, y: np.ndarray, forbidden: np.ndarray, 
         parts.append(_priced(graph, i, j, y, skip, tol, per_person))
     exact = full_row_max_pairs is None
     for i, j in _two_way_blocks(graph, is_low, None if exact else TWO_WAY_MAX_EXPANSIONS):
-        parts.append(_priced(graph, i, j, y, skip, tol, per_person))
+        ceiling = np.rint(graph.arrays.two_way_ceiling(i, j, graph.weights) * SCALE)
+        may_pay = ceiling - y[i] - y[j] > tol  # the rest cannot be violated: not scored
+        parts.append(_priced(graph, i[may_pay], j[may_pay], y, skip, tol, per_person))
     if not parts:
         return (np.zeros(0, np.int64),) * 2 + (np.zeros(0),)
     i = np.concatenate([p[0] for p in parts])

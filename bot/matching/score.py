@@ -243,13 +243,32 @@ class ProfileArrays:
         b_teaches = _any_common(self.offers[j], self.wants[i])
         t = tiers(w)
         s = np.where(a_teaches & b_teaches, t.two_way, np.where(a_teaches | b_teaches, t.one_way, 0.0))
+        shared = np.bitwise_count(self.goals[i] & self.goals[j]).sum(axis=1, dtype=np.int64)
+        return s + self._terms(i, j, w, shared)
+
+    def two_way_ceiling(self, i: np.ndarray, j: np.ndarray, w: Weights) -> np.ndarray:
+        """An upper bound on `score` for pairs known to be two-way, without their bitsets:
+        every term exact but the shared goals, taken as the smaller goal count (column
+        generation prices millions of two-way pairs; most fail on this bound alone)."""
+        if w.shared_goal < 0:  # sharing lowers the score: none shared is the most it can be
+            shared = np.zeros(i.size, np.int64)
+        else:
+            goal_count = self.goal_counts()
+            shared = np.minimum(goal_count[i], goal_count[j])
+        return tiers(w).two_way + self._terms(i, j, w, shared)
+
+    def goal_counts(self) -> np.ndarray:
+        return np.bitwise_count(self.goals).sum(axis=1, dtype=np.int64)
+
+    def _terms(self, i: np.ndarray, j: np.ndarray, w: Weights, shared: np.ndarray) -> np.ndarray:
+        """Every term of the score but the exchange tier; `shared`: goal words in common."""
+        t = tiers(w)
         gap = np.abs(self.experience[i] - self.experience[j])
-        s += np.where(gap <= 1, w.experience_close, -w.experience_gap_penalty * (gap - 1))
+        s = np.where(gap <= 1, w.experience_close, -w.experience_gap_penalty * (gap - 1))
         s -= np.where(gap > PEER_BAND, t.out_of_band, 0.0)
         di, dj = self.department[i], self.department[j]
         known = (di >= 0) & (dj >= 0)
         s += np.where(known, np.where(di == dj, -w.same_department_penalty, w.cross_department), 0.0)
-        shared = np.bitwise_count(self.goals[i] & self.goals[j]).sum(axis=1, dtype=np.int64)
         s += w.shared_goal * np.minimum(shared, w.shared_goal_cap)
         s += w.timezone_overlap * overlap_hours(self.tz_offset[i], self.tz_offset[j]) / WORK_DAY_H
         s += w.priority_bonus * (self.priority[i].astype(np.int64) + self.priority[j])

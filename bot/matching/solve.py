@@ -48,6 +48,18 @@ from .score import MatchProfile, ProfileArrays, Weights, is_allowed
 
 EXACT_MAX_NODES = 1_000  # measured crossover on the 2-core box: blossom 0.16 s at 1k, 0.9 s at 2k, 2.5 s at 3k
 CARD_BONUS = 10**9  # centi-points per matched pair in the LP objective (10^7 points)
+CANDIDATES_PER_PERSON = 10  # top-k candidate graph; column generation adds what the duals ask for
+CG_ROUNDS_SMALL = 3  # column-generation rounds up to CG_SMALL_MAX members (each round is cheap there)
+CG_SMALL_MAX = 5_000
+CG_ROUNDS_LARGE = 1  # above: a round (pricing + re-solve) costs about 1.1 s at 10k. Measured at 10k
+# (bench/matching.py): k=10 + 1 round 0.9996 of the full-graph bound in 2.3 s; k=30 + 2 rounds
+# 0.99995 in 4.7 s; k=30 alone 0.997 in 1.4 s; k=10 alone 0.9935 in 0.9 s.
+
+
+def column_generation_rounds(n: int) -> int:
+    return CG_ROUNDS_SMALL if n <= CG_SMALL_MAX else CG_ROUNDS_LARGE
+
+
 REPAIR_NEIGHBOURS = 10  # best edges per repaired person pulled into the local exact re-solve
 REPAIR_MAX_NODES = 3_000  # keeps the local blossom re-solve well under a second
 
@@ -442,9 +454,9 @@ def match_cohort(
     *,
     recent_pairs: Iterable[frozenset[int]] = frozenset(),
     odd_policy: str = "trio",
-    k: int = 30,
+    k: int = CANDIDATES_PER_PERSON,
     method: str = "auto",
-    cg_rounds: int = 2,
+    cg_rounds: int | None = None,
     decompose_above: int | None = DECOMPOSE_ABOVE,
     part_size: int = PART_SIZE,
 ) -> MatchResult:
@@ -468,9 +480,13 @@ def match_cohort(
     return finish_groups(graph, solution.pairs, solution.method, recent_pairs, odd_policy)
 
 
-def match_graph(profiles: Sequence[MatchProfile], weights: Weights, recent_pairs: set, *, k: int = 30,
-                method: str = "auto", cg_rounds: int = 2) -> tuple[CandidateGraph, Solution]:
-    """One cohort solved whole: candidate graph, solve, column generation, full-graph cardinality check."""
+def match_graph(profiles: Sequence[MatchProfile], weights: Weights, recent_pairs: set, *,
+                k: int = CANDIDATES_PER_PERSON, method: str = "auto",
+                cg_rounds: int | None = None) -> tuple[CandidateGraph, Solution]:
+    """One cohort solved whole: candidate graph, solve, column generation (None: as many
+    rounds as `column_generation_rounds` gives for its size), full-graph cardinality check."""
+    if cg_rounds is None:
+        cg_rounds = column_generation_rounds(len(profiles))
     graph = build_candidate_graph(profiles, weights, recent_pairs=recent_pairs, k=k)
     solution = solve_indices(graph, method=method)
     graph, solution = _column_generation(graph, solution, recent_pairs, method, rounds=cg_rounds)
