@@ -44,7 +44,7 @@ from bot.matching import (  # noqa: E402
 )
 from bench.fullgraph import dual_bound, full_exact, full_lp_bound, half_edge_bound  # noqa: E402
 from bot.matching.decompose import DECOMPOSE_ABOVE, PART_SIZE  # noqa: E402
-from bot.matching.solve import CANDIDATES_PER_PERSON  # noqa: E402
+from bot.matching.solve import engine_settings  # noqa: E402
 from bot.matching.graph import RECENT_PENALTY  # noqa: E402
 
 
@@ -79,6 +79,7 @@ def run_size(n: int, seed: int, k: int, full_exact_max: int, cg_rounds: int, bou
              engine_only: bool = False) -> dict:
     ws = generate_workspace(n, seed)
     w = Weights()
+    k = k or engine_settings(n)[0]
     row: dict = dict(n=n)
     if not engine_only:  # the whole-cohort candidate graph and one solve, timed apart
         graph, t_build = _timed(lambda: build_candidate_graph(ws.profiles, w, recent_pairs=ws.recent_pairs, k=k))
@@ -167,8 +168,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 5000, 10000, 20000])
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--k", type=int, default=CANDIDATES_PER_PERSON,
-                    help=f"candidates per person (default: the engine's, {CANDIDATES_PER_PERSON})")
+    ap.add_argument("--k", type=int, default=0,
+                    help="candidates per person (default 0: the engine's own for the size, `engine_settings`)")
     ap.add_argument("--full-exact-max", type=int, default=1000,
                     help="largest n for the exact optimum on the full graph (n^2/2 edges; 15 s at 1k)")
     ap.add_argument("--cg-rounds", type=int, default=3, help="column-generation rounds of the full-graph LP bound")

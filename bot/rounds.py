@@ -18,6 +18,7 @@ pairings are long: each round picks up whoever has become free.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -143,14 +144,18 @@ async def load_cohort(
             select(Skill.id, Skill.name).where(Skill.workspace_id == program.workspace_id)
         )
     }
+    # Remembered for this call (a round reads 10,000 rows): departments have few distinct
+    # values, goals are often empty or alike.
+    departments = functools.cache(lambda d: escape(d.strip()) if d and d.strip() else None)
+    goals = functools.cache(goal_words)
     profiles = [
         MatchProfile(
             member_id=m.id,
             offers=frozenset(offers[m.id]),
             wants=frozenset(wants[m.id]),
             experience=m.experience if m.experience is not None else 2,
-            department=escape(m.department.strip()) if m.department and m.department.strip() else None,
-            goal_words=goal_words(m.career_goals),
+            department=departments(m.department),
+            goal_words=goals(m.career_goals),
             tz_offset=m.tz_offset,
             blocked=frozenset(blocked.get(m.id, ())),
             priority=m.priority,
@@ -365,9 +370,11 @@ async def store_round(
     await session.flush()
     pairing_ids = await _insert_pairings(session, program, round_, cohort, plan, now)
     await _queue_intros(session, workspace, program, cohort, plan, pairing_ids, now)
-    matched = [mid for g in plan.groups for mid in g.member_ids]
-    if matched:
-        await memberships.set_priority(session, program.id, matched, False)
+    # Only the matched who waited with priority in this program (read with the cohort) can
+    # change: a statement naming 10,000 people to touch a handful costs a tenth of a second.
+    waited = [mid for g in plan.groups for mid in g.member_ids if cohort.members[mid].priority]
+    if waited:
+        await memberships.set_priority(session, program.id, waited, False)
     await _tell_waiting(session, workspace, program, cohort, plan.waiting, round_, now)
     return round_
 

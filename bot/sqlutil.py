@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Insert, Table, insert
@@ -30,18 +31,21 @@ async def bulk_insert(session: AsyncSession, table: Table, rows: list[dict[str, 
         await session.execute(insert(table), rows)
         return
     columns = list(rows[0])
-    converters = [_copy_value(table.c[name].type) for name in columns]
-    records = [tuple(convert(row[name]) for name, convert in zip(columns, converters, strict=True)) for row in rows]
+    as_tuple = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
+    records = [as_tuple(row) for row in rows]
+    json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
+    if json_at:  # JSON columns go to COPY as text; every other value as it is
+        records = [_json_as_text(record, json_at) for record in records]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-def _copy_value(column_type: Any) -> Any:
-    """How a Python value is handed to COPY: JSON as text, the rest as is (aware datetimes suit timestamptz)."""
-    if isinstance(column_type, JSON):
-        return lambda v: None if v is None else json.dumps(v)
-    return lambda v: v
+def _json_as_text(record: tuple, json_at: list[int]) -> tuple:
+    values = list(record)
+    for i in json_at:
+        values[i] = None if values[i] is None else json.dumps(values[i])
+    return tuple(values)
 
 
 # Failures a retry of the whole transaction can cure: PostgreSQL's deadlock_detected and

@@ -48,16 +48,20 @@ from .score import MatchProfile, ProfileArrays, Weights, is_allowed
 
 EXACT_MAX_NODES = 1_000  # measured crossover on the 2-core box: blossom 0.16 s at 1k, 0.9 s at 2k, 2.5 s at 3k
 CARD_BONUS = 10**9  # centi-points per matched pair in the LP objective (10^7 points)
-CANDIDATES_PER_PERSON = 10  # top-k candidate graph; column generation adds what the duals ask for
-CG_ROUNDS_SMALL = 3  # column-generation rounds up to CG_SMALL_MAX members (each round is cheap there)
-CG_SMALL_MAX = 5_000
-CG_ROUNDS_LARGE = 1  # above: a round (pricing + re-solve) costs about 1.1 s at 10k. Measured at 10k
-# (bench/matching.py): k=10 + 1 round 0.9996 of the full-graph bound in 2.3 s; k=30 + 2 rounds
-# 0.99995 in 4.7 s; k=30 alone 0.997 in 1.4 s; k=10 alone 0.9935 in 0.9 s.
+SMALL_COHORT_MAX = 5_000  # the engine's settings by cohort size (`engine_settings`)
 
 
-def column_generation_rounds(n: int) -> int:
-    return CG_ROUNDS_SMALL if n <= CG_SMALL_MAX else CG_ROUNDS_LARGE
+def engine_settings(n: int) -> tuple[int, int]:
+    """(candidates per person, column-generation rounds) for a cohort of `n`.
+
+    Up to SMALL_COHORT_MAX: 10 candidates and 3 rounds (each round cheap here; >= 0.9997 of
+    the full-graph bound, 1.7 s at 5,000). Above: 30 candidates and none, because a round
+    (pricing plus a second assignment solve) costs about 1 s at 10,000 and 3 s at 20,000,
+    more than the round's time budget allows (issue 17: 10,000 under 3 s, 20,000 under 8 s
+    for the whole round). Measured (bench/matching.py, `--k`, quality script in README):
+    at 10,000, 30 + none 0.997 of the bound in 1.4 s; 10 + 1 round 0.9997 in 2.3 s;
+    at 20,000, 30 + none 0.9966 in 4.4 s; 10 + 1 round 0.9997 in 6.8 s."""
+    return (10, 3) if n <= SMALL_COHORT_MAX else (30, 0)
 
 
 REPAIR_NEIGHBOURS = 10  # best edges per repaired person pulled into the local exact re-solve
@@ -454,7 +458,7 @@ def match_cohort(
     *,
     recent_pairs: Iterable[frozenset[int]] = frozenset(),
     odd_policy: str = "trio",
-    k: int = CANDIDATES_PER_PERSON,
+    k: int | None = None,
     method: str = "auto",
     cg_rounds: int | None = None,
     decompose_above: int | None = DECOMPOSE_ABOVE,
@@ -481,12 +485,13 @@ def match_cohort(
 
 
 def match_graph(profiles: Sequence[MatchProfile], weights: Weights, recent_pairs: set, *,
-                k: int = CANDIDATES_PER_PERSON, method: str = "auto",
+                k: int | None = None, method: str = "auto",
                 cg_rounds: int | None = None) -> tuple[CandidateGraph, Solution]:
-    """One cohort solved whole: candidate graph, solve, column generation (None: as many
-    rounds as `column_generation_rounds` gives for its size), full-graph cardinality check."""
-    if cg_rounds is None:
-        cg_rounds = column_generation_rounds(len(profiles))
+    """One cohort solved whole: candidate graph, solve, column generation, full-graph
+    cardinality check; `k` and `cg_rounds` left None take `engine_settings` for its size."""
+    default_k, default_rounds = engine_settings(len(profiles))
+    k = default_k if k is None else k
+    cg_rounds = default_rounds if cg_rounds is None else cg_rounds
     graph = build_candidate_graph(profiles, weights, recent_pairs=recent_pairs, k=k)
     solution = solve_indices(graph, method=method)
     graph, solution = _column_generation(graph, solution, recent_pairs, method, rounds=cg_rounds)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from bot import intros, rounds
 from bot.deps import Deps
 from devtools.fake_slack import FakeSlack
-from bot.models import Member, OutboxMessage, Pairing, PairingMember, Program, Round, Session
+from bot.models import Member, Membership, OutboxMessage, Pairing, PairingMember, Program, Round, Session
 from bot.scheduler import run_due
 from bot.workspaces import program_of
 from tests import factories
@@ -118,6 +118,29 @@ async def test_odd_one_out_waits_with_priority_and_is_told(deps: Deps) -> None:
     assert len(waiting) == 1 and len(notes) == 1
     assert notes[0].users == waiting[0].slack_user_id
     assert "first in line" in notes[0].payload["text"]
+
+
+async def test_a_matched_waiter_loses_the_priority_and_nobody_else_changes(deps: Deps) -> None:
+    """The next round clears the priority of those it matches who had it (member and
+    membership rows), and only theirs: a priority in another program is kept."""
+    await _seed_reciprocal(deps, 2, odd=True)
+    async with deps.sessionmaker.begin() as session:
+        await session.execute(update(Program).values(odd_policy="wait"))
+    first = await _run_round(deps)
+    assert first is not None
+    async with deps.sessionmaker.begin() as session:
+        [waiter] = list(await session.scalars(select(Member).where(Member.priority.is_(True))))
+        await session.execute(update(Pairing).values(state="ended"))  # everyone free again
+        waiter_id = waiter.id
+    second = await _run_round(deps, T0 + dt.timedelta(days=200))
+    assert second is not None
+    assert any(waiter.slack_user_id in g for g in await _groups(deps, second.id))
+    async with deps.sessionmaker() as session:
+        members = {m.id: m.priority for m in await session.scalars(select(Member))}
+        memberships = {m.member_id: m.priority for m in await session.scalars(select(Membership))}
+    now_waiting = {mid for mid, p in members.items() if p}
+    assert waiter_id not in now_waiting and memberships[waiter_id] is False
+    assert len(now_waiting) == 1 and all(memberships[m] for m in now_waiting)  # this round's odd one out
 
 
 async def test_dont_pair_me_with_is_never_broken(deps: Deps) -> None:
