@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import String, and_, cast, delete, func, literal, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import crypto, memberships, outbox
+from bot import crypto, memberships, outbox, unmarked
 from bot.blocks.announce import invitation_message
 from bot.models import (
     Feedback, Goal, Member, MemberBlock, MemberSkill, OutboxMessage, Pairing, PairingMember, Program, Session, Skill,
@@ -434,8 +434,15 @@ async def _marked_id(session: AsyncSession, team_id: str, user_id: str) -> int |
 
 
 async def is_undeliverable(session: AsyncSession, team_id: str, user_id: str) -> bool:
-    """Whether the person is marked undeliverable (a read)."""
-    return await _marked_id(session, team_id, user_id) is not None
+    """Whether the person is marked undeliverable (a read, skipped while `bot.unmarked`
+    saw them unmarked lately)."""
+    bind = session.bind
+    if unmarked.seen_unmarked(bind, team_id, user_id):
+        return False
+    marked = await _marked_id(session, team_id, user_id) is not None
+    if not marked:
+        unmarked.remember_unmarked(bind, team_id, user_id)
+    return marked
 
 
 async def clear_undeliverable(session: AsyncSession, team_id: str, user_id: str, now: dt.datetime) -> bool:

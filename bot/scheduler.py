@@ -133,11 +133,11 @@ async def _purge_uninstalled(deps: Deps, now: dt.datetime) -> int:
 
 async def _run_job(deps: Deps, job: Job, program_id: int, now: dt.datetime) -> int:
     async with deps.sessionmaker.begin() as session:
-        program = await session.get(Program, program_id)
-        if program is None:  # deleted since the tick began (the workspace was purged)
-            return 0
-        workspace = await session.get(Workspace, program.workspace_id)
-        if workspace is None or workspace.uninstalled_at is not None:  # uninstalled since the tick began
+        program = await session.scalar(
+            select(Program).join(Workspace, Workspace.id == Program.workspace_id)
+            .where(Program.id == program_id, Workspace.uninstalled_at.is_(None))
+        )
+        if program is None:  # deleted (the workspace was purged) or uninstalled since the tick began
             return 0
         return await job(session, program, now)
 

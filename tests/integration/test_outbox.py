@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, event, select, update
 
 from bot import installations, outbox, rounds
 from bot.deps import Deps
@@ -144,6 +144,39 @@ async def test_permanent_error_fails_marks_member_and_tells_admins(deps: Deps, f
     assert len(notices) == 1 and "UGONE" in notices[0].params["text"]
 
 
+async def test_the_unmarked_are_not_read_again_until_someone_is_marked(deps: Deps, fake_slack: FakeSlack, engine) -> None:
+    """Each request checks its sender for a mark (the middleware); a person seen unmarked is not
+    read again, and a mark set by a failed delivery is seen at once all the same."""
+    from bot.db import reading
+    from bot.members import is_undeliverable
+
+    ws = await _workspace_id(deps)
+    async with deps.sessionmaker.begin() as session:
+        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
+        session.add(member)
+        await session.flush()
+        await outbox.enqueue(session, workspace_id=ws, key="dm", now=T0, users=["UGONE"], member_id=member.id,
+                             payload={"text": "hi"})
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if statement.startswith("SELECT members.id"):
+            reads.append(statement)
+
+    async def marked() -> bool:
+        async with reading(deps.sessionmaker) as session:
+            return await is_undeliverable(session, TEAM_ID, "UGONE")
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        assert not await marked() and len(reads) == 1
+        assert not await marked() and len(reads) == 1  # remembered: no second read
+        assert (await outbox.drain(deps, T0)).failed == 1  # user_not_found: marked
+        assert await marked() and len(reads) == 2
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+
+
 async def test_two_drainers_never_send_the_same_message(
     deps: Deps, fake_slack: FakeSlack, engine, on_postgres: bool
 ) -> None:
@@ -201,6 +234,34 @@ async def test_a_sender_that_lost_its_lease_does_not_post(deps: Deps, fake_slack
     await outbox._deliver(deps, clock.now, stolen, SlackPacer(intervals={}), report)
     assert report.sent == 1 and len(fake_slack.messages("C1")) == 1
     assert fake_slack.calls_to("conversations.history")  # the new holder looked first
+
+
+async def test_a_fresh_lease_is_posted_on_without_a_renewal_write(deps: Deps, fake_slack: FakeSlack, engine) -> None:
+    """Fencing costs a write only where it can matter: a lease with more than half of it
+    left cannot have been taken by anyone (a claim needs it lapsed)."""
+    for i in range(6):
+        await _queue(deps, f"m{i}", channel=f"C{i}")
+    renewals: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if statement.startswith("UPDATE outbox SET lease_until"):
+            renewals.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        report = await outbox.drain(deps, T0)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert report.sent == 6 and renewals == []
+
+
+async def test_a_lease_past_half_is_renewed_before_the_post(deps: Deps, fake_slack: FakeSlack, clock) -> None:
+    await _queue(deps, "m", channel="C1")
+    [held] = await outbox._claim(deps, T0)
+    clock.advance(minutes=3)  # 2 of the lease's 5 minutes left: renewed from the clock, then posted
+    report = outbox.DrainReport()
+    await outbox._deliver(deps, T0, held, SlackPacer(intervals={}), report)
+    assert report.sent == 1 and held.lease_until == clock.now + outbox.LEASE
 
 
 async def test_claims_no_more_than_the_senders_can_send_within_the_lease(deps: Deps) -> None:
