@@ -4,12 +4,13 @@ Each member has a random 256-bit data key, wrapped (AES-GCM) by the program's
 key-encryption key and kept in the key store (`bot/keystore.py`), a separate
 database that is not part of the database backups; the member row holds only the
 key's id (`members.data_key_id`). Private text a member writes — dilemmas, private
-notes, takeaways, experiments, goals, retro answers, asks — is stored as `enc1:` +
+notes, takeaways, experiments, goals, retro answers — is stored as `enc1:` +
 base64(nonce ‖ AES-GCM ciphertext) under *their* data key, bound (as associated
 data) to their member id. Forget-me deletes the data key from the key store: every
 copy of that text, in this database or in any database backup, old or new, becomes
 unreadable, provided the operator keeps only the newest key-store backup (README,
-"Backup and restore").
+"Backup and restore"). An `ask` is not stored at all: its text lives only in the outbox row
+that posts it, which keeps "(sent)" once Slack has it and "(not delivered)" if it fails for good.
 
 The key-encryption key is `TANDEM_DATA_KEY` (32 bytes, base64). Without it, on
 the embedded SQLite default, one is generated once into `tandem-data.key`

@@ -50,6 +50,9 @@ REFRESH_BEFORE = dt.timedelta(hours=2)  # Slack's rotating bot tokens live 12 ho
 CLAIM_FOR = dt.timedelta(seconds=30)  # a refresher that dies frees its claim after this
 WAIT_FOR_OTHER = 10.0  # seconds a reader waits for another replica's refresh
 CANCELLED = "cancelled: the app was uninstalled or its token revoked"
+NOT_DELIVERED: dict[str, Any] = {"text": "(not delivered)"}
+"""The payload of a message that failed for good: never sent again, so its copy keeps no text
+(dilemmas, asks, goals) for the database or its backups (bot.outbox uses it too)."""
 
 
 # The token columns of slack_installations (slack_bots has the bot's two).
@@ -281,7 +284,7 @@ async def stop_workspaces(
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.workspace_id.in_(ids), OutboxMessage.state.in_(("pending", "sending")))
-        .values(state="failed", error=CANCELLED, lease_until=None)
+        .values(state="failed", error=CANCELLED, lease_until=None, payload=NOT_DELIVERED)
         .execution_options(synchronize_session=False)
     )
     return ids

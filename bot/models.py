@@ -557,6 +557,21 @@ class SlackPace(Base):
     next_free: Mapped[float] = mapped_column(Float)
 
 
+class JobFailure(Base):
+    """A scheduled job failing for a program (bot.job_failures): how often in a row, when it
+    may run again (it backs off), and whether the admins were told. Gone once it succeeds."""
+
+    __tablename__ = "job_failures"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    failures: Mapped[int]
+    first_failed_at: Mapped[dt.datetime]
+    retry_at: Mapped[dt.datetime]
+    error: Mapped[str] = mapped_column(String(80))  # the exception's type: never its message
+    reported_at: Mapped[dt.datetime | None]
+
+
 class TokenRefreshClaim(Base):
     """Who refreshes an installation's rotating token (bot.installations): one replica at a
     time claims it with a conditional UPDATE, so two never refresh the same token at once."""

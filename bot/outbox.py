@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import intros, unmarked
 from bot.db import reading, writing
 from bot.deps import Deps
-from bot.installations import grant_for, stop_workspaces
+from bot.installations import NOT_DELIVERED, grant_for, stop_workspaces
 from bot.models import Member, OutboxMessage, Pairing, Workspace
 from bot.ratelimit import SharedPacer, SlackPacer
 from bot.slack import (
@@ -211,6 +211,8 @@ async def _drain_workspace(
                 queue.put_nowait(row)
             workers = [_worker(deps, now, queue, pacer, report) for _ in range(min(CONCURRENCY, len(batch)))]
             await asyncio.gather(*workers)
+            if keys is not None and len(batch) < CLAIM_BATCH:
+                break  # every due row with these keys was in this batch: no empty claim after it
 
 
 async def _worker(deps: Deps, now: dt.datetime, queue: asyncio.Queue[OutboxMessage], pacer: SlackPacer, report: DrainReport) -> None:
@@ -305,6 +307,7 @@ async def _claim(
         for orphan in await intros.render(session, rows):
             log.warning("outbox message %s (%s): its pairing is gone, dropped", orphan.id, orphan.idempotency_key)
             orphan.state, orphan.lease_until, orphan.error = "failed", None, "pairing gone"
+            orphan.payload = NOT_DELIVERED
             rows.remove(orphan)
         return rows
 
@@ -485,7 +488,7 @@ async def _give_up(
         result = await session.execute(
             update(OutboxMessage)
             .where(_held(row))
-            .values(state="failed", error=error[:200], lease_until=None)
+            .values(state="failed", error=error[:200], lease_until=None, payload=NOT_DELIVERED)
         )
         if not result.rowcount:
             return  # another drainer holds it now

@@ -30,7 +30,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import checkins, events, headsup, installations, members, outbox, retention, round_tasks, rounds, sessions
+from bot import (
+    checkins, events, headsup, installations, job_failures, members, outbox, retention, round_tasks, rounds, sessions,
+)
 from bot.deps import Deps
 from bot.models import Program, Workspace
 from bot.ratelimit import SlackPacer
@@ -97,14 +99,24 @@ async def run_due(
             select(Program.id).join(Workspace, Workspace.id == Program.workspace_id)
             .where(Workspace.uninstalled_at.is_(None)).order_by(Program.id)
         ))
+        waiting = await job_failures.failing(session)
     for name, job in jobs:
         done[name] = 0
         for program_id in program_ids:
+            retry_at = waiting.get((name, program_id))
+            if retry_at is not None and retry_at > now:  # failing: it backs off (bot.job_failures)
+                done["jobs-backing-off"] = done.get("jobs-backing-off", 0) + 1
+                continue
             try:
                 done[name] += await _run(deps, job, program_id, now)
-            except Exception:  # one job's failure must not stop the others
+            except Exception as exc:  # one job's failure must not stop the others
                 failed += 1
                 log.exception("scheduled job %s failed for program %s", name, program_id)
+                await _record_failure(deps, name, program_id, now, type(exc).__name__)
+                continue
+            if retry_at is not None:
+                async with deps.sessionmaker.begin() as session:
+                    await job_failures.clear(session, name, program_id)
     if deliver:
         report = await outbox.drain(deps, now, pacer=pacer)
         done["messages-sent"] = report.sent
@@ -123,6 +135,29 @@ async def _run(deps: Deps, job: Job | InWorker, program_id: int, now: dt.datetim
         return 0
     # No transaction is open here while the worker runs (on SQLite it would hold the lock it needs).
     return int(await deps.workers.run_db(deps.settings, deps.sessionmaker, job.task, program_id, now))
+async def _record_failure(deps: Deps, name: str, program_id: int, now: dt.datetime, error: str) -> None:
+    """Count the failure and, on a streak's first, alert the program's admins (TANDEM_ADMINS and
+    the program's own; else the workspace's admins and owners). Never raises: a database that
+    is down only leaves the job to be retried at the next tick."""
+    try:
+        async with deps.sessionmaker() as session:
+            program = await session.get(Program, program_id)
+        if program is None:
+            return
+        admins = sorted(deps.settings.admin_ids | set(program.admin_user_ids or ()))
+        if not admins:
+            try:
+                admins = await outbox.alert_recipients(deps)
+            except Exception:  # no token bound (OAuth mode) or Slack is unwell: the log has it
+                admins = []
+        async with deps.sessionmaker.begin() as session:
+            program = await session.get(Program, program_id)
+            if program is not None:
+                await job_failures.record_failure(session, name, program, now, error, admins)
+    except Exception:
+        log.exception("could not record the failure of scheduled job %s for program %s", name, program_id)
+
+
 async def _purge_uninstalled(deps: Deps, now: dt.datetime) -> int:
     async with deps.sessionmaker.begin() as session:
         purged = await installations.purge_uninstalled(session, now, deps.settings.TANDEM_UNINSTALLED_RETENTION_DAYS)

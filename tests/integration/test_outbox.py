@@ -144,6 +144,22 @@ async def test_permanent_error_fails_marks_member_and_tells_admins(deps: Deps, f
     assert len(notices) == 1 and "UGONE" in notices[0].params["text"]
 
 
+async def test_a_message_that_fails_for_good_keeps_no_text(deps: Deps, fake_slack: FakeSlack) -> None:
+    """Issue 11 item 8: a failed row is never sent again, so no dilemma or ask stays in it."""
+    ws = await _workspace_id(deps)
+    async with deps.sessionmaker.begin() as session:
+        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
+        session.add(member)
+        await session.flush()
+        await outbox.enqueue(session, workspace_id=ws, key="dilemma", now=T0, users=["UGONE"], member_id=member.id,
+                             payload={"text": "MARKER my manager takes credit", "blocks": [
+                                 {"type": "section", "text": {"type": "mrkdwn", "text": "MARKER"}}]})
+    report = await outbox.drain(deps, T0)
+    assert report.failed == 1
+    [row] = [r for r in await _rows(deps) if r.idempotency_key == "dilemma"]
+    assert row.state == "failed" and row.error == "user_not_found" and "MARKER" not in repr(row.payload)
+
+
 async def test_the_unmarked_are_not_read_again_until_someone_is_marked(deps: Deps, fake_slack: FakeSlack, engine) -> None:
     """Each request checks its sender for a mark (the middleware); a person seen unmarked is not
     read again, and a mark set by a failed delivery is seen at once all the same."""
@@ -253,6 +269,25 @@ async def test_a_fresh_lease_is_posted_on_without_a_renewal_write(deps: Deps, fa
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert report.sent == 6 and renewals == []
+
+
+async def test_send_now_claims_once_when_its_keys_fit_one_batch(deps: Deps, fake_slack: FakeSlack, engine) -> None:
+    """A click's own messages are all in the first claim: no second, empty claim after it."""
+    for i in range(3):
+        await _queue(deps, f"m{i}", channel=f"C{i}")
+    claims: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if statement.startswith("SELECT outbox.id"):
+            claims.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        report = await outbox.send_now(deps, ["m0", "m2"])
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert report.sent == 2 and len(claims) == 1
+    assert [r.state for r in await _rows(deps)] == ["sent", "pending", "sent"]
 
 
 async def test_a_lease_past_half_is_renewed_before_the_post(deps: Deps, fake_slack: FakeSlack, clock) -> None:

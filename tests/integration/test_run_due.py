@@ -104,7 +104,9 @@ async def test_a_failing_job_is_logged_rolled_back_and_the_others_still_run(
 
     assert done["jobs-failed"] == 4  # two broken jobs, two programs
     assert done["broken"] == 0 and done["resume-paused-members"] == 2
-    assert done["messages-sent"] == MESSAGES
+    alerts = [c for c in fake_slack.calls_to("chat.postMessage") if c.ok and "failed for the program" in c.params["text"]]
+    assert len(alerts) == 4  # each broken job and program reported once (to the workspace's admin)
+    assert done["messages-sent"] == MESSAGES + len(alerts)
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
     # the traceback is logged (bot/logguard.py keeps its frames and drops the exception's message)
     assert len(failures) == 4 and all(
@@ -114,3 +116,58 @@ async def test_a_failing_job_is_logged_rolled_back_and_the_others_still_run(
     async with deps.sessionmaker() as session:
         people = list(await session.scalars(select(Member)))
     assert {m.status for m in people} == {"active"} and {m.display_name for m in people} == {None}
+
+
+async def test_a_failing_job_backs_off_and_the_admins_hear_once_per_streak(deps: Deps, fake_slack: FakeSlack) -> None:
+    """Issue 10 item 4: a broken job is not re-run every minute, and its first failure is
+    reported to the admins once (naming the exception's type, never its message)."""
+    from dataclasses import replace
+
+    from bot.models import JobFailure
+
+    fake_slack.add_user("UADMIN")
+    deps = replace(deps, settings=deps.settings.model_copy(update={"TANDEM_ADMINS": "UADMIN"}))
+    async with deps.sessionmaker.begin() as session:
+        await ensure_workspace(session, TEAM_ID, T0)
+    calls: list[dt.datetime] = []
+    broken = {"now": True}
+
+    async def flaky(session: AsyncSession, program: Program, now: dt.datetime) -> int:
+        calls.append(now)
+        if broken["now"]:
+            raise RuntimeError("secret text a person wrote")
+        return 1
+
+    def alerts() -> list[str]:
+        return [c.params["text"] for c in fake_slack.calls_to("chat.postMessage") if c.ok and "`flaky`" in c.params["text"]]
+
+    async def failure() -> JobFailure | None:
+        async with deps.sessionmaker() as session:
+            return await session.scalar(select(JobFailure))
+
+    jobs = [("flaky", flaky)]
+    minute = dt.timedelta(minutes=1)
+    done = await run_due(deps, T0, jobs=jobs)
+    assert done["jobs-failed"] == 1 and len(calls) == 1
+    row = await failure()
+    assert row is not None and (row.failures, row.retry_at, row.error) == (1, T0 + minute, "RuntimeError")
+    [alert] = alerts()
+    assert "RuntimeError" in alert and "secret" not in alert
+
+    done = await run_due(deps, T0 + dt.timedelta(seconds=30), jobs=jobs)  # still waiting
+    assert done["jobs-backing-off"] == 1 and len(calls) == 1
+    await run_due(deps, T0 + minute, jobs=jobs)  # retried, fails again: waits twice as long
+    row = await failure()
+    assert len(calls) == 2 and row is not None and (row.failures, row.retry_at) == (2, T0 + 3 * minute)
+    assert len(alerts()) == 1  # told once per streak
+    for _ in range(12):  # the wait stops growing at an hour
+        await run_due(deps, (await failure()).retry_at, jobs=jobs)  # type: ignore[union-attr]
+    row = await failure()
+    assert row is not None and row.retry_at - calls[-1] == dt.timedelta(hours=1)
+
+    broken["now"] = False
+    done = await run_due(deps, row.retry_at, jobs=jobs)
+    assert done["flaky"] == 1 and await failure() is None
+    broken["now"] = True
+    await run_due(deps, row.retry_at + minute, jobs=jobs)  # a new streak: reported again
+    assert len(alerts()) == 2
