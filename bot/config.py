@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.crypto import key_file_for, parse_data_key
 from bot.db import async_database_url
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -92,8 +93,6 @@ class Settings(BaseSettings):
     @field_validator("TANDEM_DATA_KEY")
     @classmethod
     def _data_key_shape(cls, v: SecretStr | None) -> SecretStr | None:
-        from bot.crypto import parse_data_key  # local import: keeps config light
-
         if v is not None:
             parse_data_key(v.get_secret_value())  # raises ValueError when malformed
         return v
@@ -157,8 +156,6 @@ def load_settings(*, require_slack: bool = True, serving: bool = True, **overrid
 
 def require_data_key(settings: Settings) -> None:
     """Serving or running jobs on PostgreSQL needs TANDEM_DATA_KEY (SQLite generates one)."""
-    from bot.crypto import key_file_for
-
     if settings.TANDEM_DATA_KEY is None and key_file_for(settings.DATABASE_URL) is None:
         raise ConfigError(
             "TANDEM_DATA_KEY is missing: with PostgreSQL set it (`openssl rand -base64 32`) "

@@ -10,15 +10,23 @@ every item holds. Nothing printed contains a password, a token or a secret.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import errno
 import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+import aiohttp
 import yaml
+from sqlalchemy import select
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.crypto import Keyring, MissingKey
+from bot.db import make_engine, make_key_store, ping
+from bot.migrate import current_revision, head_revision
+from bot.models import SLACK_BOTS
+from bot.slack import make_client
 from bot.startup import StartupError, check_app_token, check_database, check_token, describe_database
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
@@ -72,9 +80,6 @@ def _settings(add: Callable[[Item], None]) -> Settings | None:
 
 
 async def _database(settings: Settings, add: Callable[[Item], None]) -> None:
-    from bot.db import make_engine, make_key_store, ping
-    from bot.migrate import current_revision, head_revision
-
     url = settings.DATABASE_URL
     engine = make_engine(url)
     try:
@@ -102,8 +107,6 @@ async def _database(settings: Settings, add: Callable[[Item], None]) -> None:
 
 
 async def _slack(settings: Settings, add: Callable[[Item], None]) -> None:
-    from bot.slack import make_client
-
     if settings.oauth:
         add(Item(True, "Slack token", "OAuth mode: each workspace's token comes from its installation "
                                       "(GET /slack/install); SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set"))
@@ -132,15 +135,6 @@ CHECKED_INSTALLATIONS = 20  # auth.test for at most this many installations, new
 async def _installations(settings: Settings) -> Item:
     """OAuth mode: the installations stored so far, each newest bot token tried with auth.test
     (an expired rotating token is not tried: serve refreshes it before its next call)."""
-    import datetime as dt
-
-    from sqlalchemy import select
-
-    from bot.crypto import Keyring, MissingKey
-    from bot.db import make_engine
-    from bot.models import SLACK_BOTS
-    from bot.slack import make_client
-
     engine = make_engine(settings.DATABASE_URL)
     try:
         rows = (await _read(engine, select(SLACK_BOTS.c.enterprise_id, SLACK_BOTS.c.team_id, SLACK_BOTS.c.bot_token,
@@ -196,8 +190,6 @@ def _scopes(granted: frozenset[str] | None) -> Item:
 
 
 async def _mode(settings: Settings, add: Callable[[Item], None]) -> None:
-    from bot.slack import make_client
-
     if settings.mode == "http":
         add(Item(True, "mode", "HTTP: Slack sends requests to https://<your address>/slack/events "
                                "(set SLACK_APP_TOKEN for Socket Mode instead)"))
@@ -238,8 +230,6 @@ async def _port(port: int, routes: str) -> Item:
 
 
 async def _tandem_answers(port: int) -> bool:
-    import aiohttp
-
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
             async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:

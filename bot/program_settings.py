@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import ids, modal_state
 from bot.models import CADENCES, EMPHASES, GROUPINGS, ODD_POLICIES, SESSION_FORMATS, Program
 from bot.round_schedule import next_round_at
+from bot.sessions import CADENCE_DAYS
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 CADENCE_LABELS = {
@@ -247,8 +248,6 @@ def lead_time_problem(lead_hours: int, cadence: str) -> str | None:
     """Why a dilemma lead time does not fit the cadence: at least 4 hours (so the mentee
     has time to write before the brainstorm fallback) and less than the gap between
     sessions (so a prompt never comes before the previous session)."""
-    from bot.sessions import CADENCE_DAYS
-
     gap = CADENCE_DAYS.get(cadence, 7) * 24
     if lead_hours < MIN_LEAD_HOURS:
         return f"Ask at least {MIN_LEAD_HOURS} hours before a session, so there's time to write a dilemma."

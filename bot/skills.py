@@ -31,7 +31,6 @@ import unicodedata
 import weakref
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import event, select
@@ -43,8 +42,7 @@ from bot.models import Skill, Workspace
 from bot.workspaces import ensure_workspace
 from bot.sqlutil import insert_ignoring_conflicts
 
-if TYPE_CHECKING:
-    from bot.deps import Deps
+from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 

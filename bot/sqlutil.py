@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Insert, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
@@ -63,10 +65,6 @@ def is_retryable(exc: BaseException) -> bool:
 async def in_transaction(sessionmaker: Any, work: Any, *, attempts: int = 3) -> Any:
     """Run `work(session)` in a fresh transaction, again (up to `attempts` times, with a short
     backoff) when the database aborted it as a deadlock or a serialization failure."""
-    import asyncio  # noqa: PLC0415
-
-    from sqlalchemy.exc import DBAPIError, OperationalError  # noqa: PLC0415
-
     for attempt in range(attempts):
         try:
             async with sessionmaker.begin() as session:

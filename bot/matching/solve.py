@@ -64,12 +64,14 @@ def engine_settings(n: int) -> tuple[int, int]:
     return (10, 3) if n <= SMALL_COHORT_MAX else (30, 0)
 
 
-# Each part of a decomposed cohort (and each seam re-solve) gets 10 candidates and a round of
-# column generation whatever its size: past DECOMPOSE_ABOVE the budget is 60 s for 100,000
-# members, so the parts can afford the quality `engine_settings` gives up above 5,000 for the
-# 3 s / 8 s targets. Measured (bench/matching.py --engine-only --bound dual, 50,000): parts at
-# (30, 0) reached 0.9939 of the full-graph bound, at (10, 1) see README.
-PART_SETTINGS = (10, 1)
+def part_settings(n: int) -> tuple[int, int]:
+    """`engine_settings` for a part (or seam re-solve) of `n` members in a decomposed cohort:
+    above SMALL_COHORT_MAX 10 candidates and one column-generation round rather than 30 and none.
+    Past DECOMPOSE_ABOVE the budget is 60 s for 100,000 members, so the parts can afford the
+    quality a whole cohort of that size gives up for the 3 s / 8 s targets. Measured
+    (bench/matching.py --engine-only --bound dual, 50,000 members): parts at (30, 0) reached
+    0.9939 of the full-graph bound, at (10, 1) 0.9957."""
+    return engine_settings(n) if n <= SMALL_COHORT_MAX else (10, 1)
 
 
 REPAIR_NEIGHBOURS = 10  # best edges per repaired person pulled into the local exact re-solve
@@ -483,12 +485,10 @@ def match_cohort(
         raise ValueError(f"unknown odd_policy {odd_policy!r}")
     recent_pairs = set(recent_pairs)
     if decompose_above is not None and len(profiles) > decompose_above:
-        part_k, part_rounds = PART_SETTINGS
-        part_k = part_k if k is None else k
-        part_rounds = part_rounds if cg_rounds is None else cg_rounds
-
         def solver(sub, recent):
-            return match_graph(sub, weights, recent, k=part_k, method=method, cg_rounds=part_rounds)[1].pairs
+            part_k, part_rounds = part_settings(len(sub))
+            return match_graph(sub, weights, recent, k=part_k if k is None else k, method=method,
+                               cg_rounds=part_rounds if cg_rounds is None else cg_rounds)[1].pairs
 
         graph, pairs = match_large(profiles, weights, recent_pairs, solver, full_graph_max_pairs, part_size=part_size)
         return finish_groups(graph, pairs, "decomposed", recent_pairs, odd_policy)

@@ -106,3 +106,26 @@ def test_bot_never_imports_handlers_or_devtools() -> None:
     wrong = sorted(f"{m} -> {d}" for m, deps in graph.items() if m.startswith("bot")
                    for d in deps if d.split(".")[0] in ("handlers", "devtools"))
     assert wrong == []
+
+
+OPTIONAL = "optional dependency"  # the comment that lets an import stand inside a function
+
+
+def test_bot_and_handlers_import_at_the_top_only() -> None:
+    """Issue 14 item 1: no lazy or type-only import in the product code (they hide cycles);
+    an import inside a function stands only for a real optional dependency, said in a comment
+    on its line."""
+    lazy = []
+    for pkg in ("bot", "handlers"):
+        for path in sorted((ROOT / pkg).rglob("*.py")):
+            lines = path.read_text().splitlines()
+            tree = ast.parse("\n".join(lines), filename=str(path))
+            for node in ast.walk(tree):
+                inner = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or (
+                    isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test))
+                if not inner:
+                    continue
+                for sub in ast.walk(node):
+                    if isinstance(sub, (ast.Import, ast.ImportFrom)) and OPTIONAL not in lines[sub.lineno - 1]:
+                        lazy.append(f"{path.relative_to(ROOT)}:{sub.lineno}")
+    assert lazy == [], f"imports inside functions or under TYPE_CHECKING: {lazy}"
