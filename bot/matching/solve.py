@@ -55,18 +55,20 @@ def engine_settings(n: int) -> tuple[int, int]:
     """(candidates per person, column-generation rounds) for a cohort of `n`.
 
     Up to SMALL_COHORT_MAX: 10 candidates and 3 rounds (each round cheap here; >= 0.9997 of
-    the full-graph bound, 1.7 s at 5,000). Above: 30 candidates and none, because a round
+    the full-graph bound, 1.5 s at 5,000). Above: 20 candidates and none, because a round
     (pricing plus a second assignment solve) costs about 1 s at 10,000 and 3 s at 20,000,
     more than the round's time budget allows (issue 17: 10,000 under 3 s, 20,000 under 8 s
-    for the whole round). Measured (bench/matching.py, `--k`, quality script in README):
-    at 10,000, 30 + none 0.997 of the bound in 1.4 s; 10 + 1 round 0.9997 in 2.3 s;
-    at 20,000, 30 + none 0.9966 in 4.4 s; 10 + 1 round 0.9997 in 6.8 s."""
-    return (10, 3) if n <= SMALL_COHORT_MAX else (30, 0)
+    for the whole round, of which loading and storing take 1.3 s and 2.6 s). Measured
+    4 Dec (bench/matching.py --k K, --seed S, single runs, engine / full-graph dual bound):
+    at 10,000, 20 + none 0.9957 (seed 1) and 0.9960 (seed 2) in 1.1 s; 25 + none 0.9962 in
+    1.2 s; 30 + none 0.9967 in 1.35 s; 10 + 1 round 0.9997 in 2.3 s; at 20,000, 20 + none
+    0.9958 (seed 2) in 3.1 s; 30 + none 0.9968 in 4.3 s."""
+    return (10, 3) if n <= SMALL_COHORT_MAX else (20, 0)
 
 
 def part_settings(n: int) -> tuple[int, int]:
     """`engine_settings` for a part (or seam re-solve) of `n` members in a decomposed cohort:
-    above SMALL_COHORT_MAX 10 candidates and one column-generation round rather than 30 and none.
+    above SMALL_COHORT_MAX 10 candidates and one column-generation round rather than 20 and none.
     Past DECOMPOSE_ABOVE the budget is 60 s for 100,000 members, so the parts can afford the
     quality a whole cohort of that size gives up for the 3 s / 8 s targets. Measured
     (bench/matching.py --engine-only --bound dual, 50,000 members): parts at (30, 0) reached
