@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
@@ -36,6 +38,22 @@ async def _queue(deps: Deps, key: str, **target) -> None:
     ws = await _workspace_id(deps)
     async with deps.sessionmaker.begin() as session:
         await outbox.enqueue(session, workspace_id=ws, key=key, now=T0, payload={"text": f"hello {key}"}, **target)
+
+
+@contextlib.contextmanager
+def _statements(engine, prefix: str) -> Iterator[list[str]]:  # noqa: ANN001
+    """The SQL statements starting with `prefix` that run inside the block."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        if statement.startswith(prefix):
+            seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def _rows(deps: Deps) -> list[OutboxMessage]:
@@ -173,24 +191,15 @@ async def test_the_unmarked_are_not_read_again_until_someone_is_marked(deps: Dep
         await session.flush()
         await outbox.enqueue(session, workspace_id=ws, key="dm", now=T0, users=["UGONE"], member_id=member.id,
                              payload={"text": "hi"})
-    reads: list[str] = []
-
-    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
-        if statement.startswith("SELECT members.id"):
-            reads.append(statement)
-
     async def marked() -> bool:
         async with reading(deps.sessionmaker) as session:
             return await is_undeliverable(session, TEAM_ID, "UGONE")
 
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with _statements(engine, "SELECT members.id") as reads:
         assert not await marked() and len(reads) == 1
         assert not await marked() and len(reads) == 1  # remembered: no second read
         assert (await outbox.drain(deps, T0)).failed == 1  # user_not_found: marked
         assert await marked() and len(reads) == 2
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_two_drainers_never_send_the_same_message(
@@ -257,17 +266,8 @@ async def test_a_fresh_lease_is_posted_on_without_a_renewal_write(deps: Deps, fa
     left cannot have been taken by anyone (a claim needs it lapsed)."""
     for i in range(6):
         await _queue(deps, f"m{i}", channel=f"C{i}")
-    renewals: list[str] = []
-
-    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
-        if statement.startswith("UPDATE outbox SET lease_until"):
-            renewals.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with _statements(engine, "UPDATE outbox SET lease_until") as renewals:
         report = await outbox.drain(deps, T0)
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert report.sent == 6 and renewals == []
 
 
@@ -275,17 +275,8 @@ async def test_send_now_claims_once_when_its_keys_fit_one_batch(deps: Deps, fake
     """A click's own messages are all in the first claim: no second, empty claim after it."""
     for i in range(3):
         await _queue(deps, f"m{i}", channel=f"C{i}")
-    claims: list[str] = []
-
-    def count(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
-        if statement.startswith("SELECT outbox.id"):
-            claims.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with _statements(engine, "SELECT outbox.id") as claims:
         report = await outbox.send_now(deps, ["m0", "m2"])
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", count)
     assert report.sent == 2 and len(claims) == 1
     assert [r.state for r in await _rows(deps)] == ["sent", "pending", "sent"]
 
