@@ -135,10 +135,12 @@ async def _run(deps: Deps, job: Job | InWorker, program_id: int, now: dt.datetim
         return 0
     # No transaction is open here while the worker runs (on SQLite it would hold the lock it needs).
     return int(await deps.workers.run_db(deps.settings, deps.sessionmaker, job.task, program_id, now))
+
+
 async def _record_failure(deps: Deps, name: str, program_id: int, now: dt.datetime, error: str) -> None:
-    """Count the failure and, on a streak's first, alert the program's admins (TANDEM_ADMINS and
-    the program's own; else the workspace's admins and owners). Never raises: a database that
-    is down only leaves the job to be retried at the next tick."""
+    """Count the failure (`bot.job_failures`: the second in a row alerts the program's admins,
+    TANDEM_ADMINS and the program's own, else the workspace's admins and owners). Never raises: a
+    database that is down only leaves the job to be retried at the next tick."""
     try:
         async with deps.sessionmaker() as session:
             program = await session.get(Program, program_id)
