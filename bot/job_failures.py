@@ -31,6 +31,14 @@ async def failing(session: AsyncSession) -> dict[tuple[str, int], dt.datetime]:
     return {(job, program_id): retry_at for job, program_id, retry_at in rows.all()}
 
 
+async def reports_next(session: AsyncSession, job: str, program_id: int) -> bool:
+    """Whether one more failure of `job` for the program would alert the admins (so that the
+    caller looks them up, a Slack call, only then)."""
+    found = await session.get(JobFailure, (job, program_id))
+    failures, reported = (found.failures, found.reported_at is not None) if found else (0, False)
+    return not reported and failures + 1 >= REPORT_AFTER
+
+
 def backoff(failures: int) -> dt.timedelta:
     """The wait after `failures` failures in a row: none after the first, then 1, 2, 4 … minutes."""
     if failures < REPORT_AFTER:

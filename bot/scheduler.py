@@ -144,10 +144,11 @@ async def _record_failure(deps: Deps, name: str, program_id: int, now: dt.dateti
     try:
         async with deps.sessionmaker() as session:
             program = await session.get(Program, program_id)
+            reports = program is not None and await job_failures.reports_next(session, name, program_id)
         if program is None:
             return
-        admins = sorted(deps.settings.admin_ids | set(program.admin_user_ids or ()))
-        if not admins:
+        admins = sorted(deps.settings.admin_ids | set(program.admin_user_ids or ())) if reports else []
+        if reports and not admins:
             try:
                 admins = await outbox.alert_recipients(deps)
             except Exception:  # no token bound (OAuth mode) or Slack is unwell: the log has it

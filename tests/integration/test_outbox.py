@@ -56,6 +56,17 @@ def _statements(engine, prefix: str) -> Iterator[list[str]]:  # noqa: ANN001
         event.remove(engine.sync_engine, "before_cursor_execute", count)
 
 
+async def _queue_for_gone_member(deps: Deps, key: str, payload: dict) -> None:
+    """A member, UGONE, whom the fake Slack does not know (user_not_found), with a DM queued."""
+    ws = await _workspace_id(deps)
+    async with deps.sessionmaker.begin() as session:
+        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
+        session.add(member)
+        await session.flush()
+        await outbox.enqueue(session, workspace_id=ws, key=key, now=T0, users=["UGONE"], member_id=member.id,
+                             payload=payload)
+
+
 async def _rows(deps: Deps) -> list[OutboxMessage]:
     async with deps.sessionmaker() as session:
         return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -145,13 +156,7 @@ async def test_crash_between_post_and_commit_resumes_without_duplicate(deps: Dep
 
 async def test_permanent_error_fails_marks_member_and_tells_admins(deps: Deps, fake_slack: FakeSlack) -> None:
     deps = replace(deps, settings=deps.settings.model_copy(update={"TANDEM_ADMINS": "UADMIN"}))
-    ws = await _workspace_id(deps)
-    async with deps.sessionmaker.begin() as session:
-        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
-        session.add(member)
-        await session.flush()
-        await outbox.enqueue(session, workspace_id=ws, key="dm", now=T0, users=["UGONE"], member_id=member.id,
-                             payload={"text": "hi"})
+    await _queue_for_gone_member(deps, "dm", {"text": "hi"})
     report = await outbox.drain(deps, T0)
     assert report.failed == 1
     rows = await _rows(deps)
@@ -164,14 +169,8 @@ async def test_permanent_error_fails_marks_member_and_tells_admins(deps: Deps, f
 
 async def test_a_message_that_fails_for_good_keeps_no_text(deps: Deps, fake_slack: FakeSlack) -> None:
     """Issue 11 item 8: a failed row is never sent again, so no dilemma or ask stays in it."""
-    ws = await _workspace_id(deps)
-    async with deps.sessionmaker.begin() as session:
-        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
-        session.add(member)
-        await session.flush()
-        await outbox.enqueue(session, workspace_id=ws, key="dilemma", now=T0, users=["UGONE"], member_id=member.id,
-                             payload={"text": "MARKER my manager takes credit", "blocks": [
-                                 {"type": "section", "text": {"type": "mrkdwn", "text": "MARKER"}}]})
+    await _queue_for_gone_member(deps, "dilemma", {"text": "MARKER my manager takes credit", "blocks": [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "MARKER"}}]})
     report = await outbox.drain(deps, T0)
     assert report.failed == 1
     [row] = [r for r in await _rows(deps) if r.idempotency_key == "dilemma"]
@@ -184,13 +183,8 @@ async def test_the_unmarked_are_not_read_again_until_someone_is_marked(deps: Dep
     from bot.db import reading
     from bot.members import is_undeliverable
 
-    ws = await _workspace_id(deps)
-    async with deps.sessionmaker.begin() as session:
-        member = Member(workspace_id=ws, slack_user_id="UGONE", status="active", created_at=T0, updated_at=T0)
-        session.add(member)
-        await session.flush()
-        await outbox.enqueue(session, workspace_id=ws, key="dm", now=T0, users=["UGONE"], member_id=member.id,
-                             payload={"text": "hi"})
+    await _queue_for_gone_member(deps, "dm", {"text": "hi"})
+
     async def marked() -> bool:
         async with reading(deps.sessionmaker) as session:
             return await is_undeliverable(session, TEAM_ID, "UGONE")
